@@ -1,0 +1,10 @@
+// The engine's public surface: what the LSP server, the CLI and the tests use.
+export * from './types';
+export { LineIndex, containsPosition, rangesOverlap } from './text';
+export { analyze, initEngine, effectiveSeverity, looksBinary } from './engine';
+export { allRules, ruleById, ruleDocsUrl, ruleDocsPath } from './registry';
+export { languageOf } from './language';
+export { detectProfile, type ProfileDecision } from './profile';
+export { installRoot, packageVersion, ruleDocsText } from './installRoot';
+export { DEFAULT_SETTINGS, normalizeSettings, type Settings, type NormalizedSettings } from './settings';
+export { walkFiles, readText, decodeText, compileFilter, errorReason, type ScanEntry, type SkippedEntry, type ScanFilter } from './scan';

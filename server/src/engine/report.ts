@@ -1,0 +1,186 @@
+// Output formats of the CLI: compiler-style text, JSON and SARIF 2.1.0.
+import * as path from 'path';
+import { pathToFileURL } from 'url';
+import type { Finding, Rule, Severity } from './types';
+
+export interface FileResult {
+  path: string;
+  findings: Finding[];
+  profile: string;
+}
+
+export interface ReportInput {
+  files: FileResult[];
+  skipped: Array<{ path: string; reason: string }>;
+  /** Paths in the output are relative to this folder when inside it. */
+  cwd: string;
+  rules: Rule[];
+  toolVersion: string;
+  /** The rule's docs page text and URL, when shipped. */
+  docs?: (ruleId: string) => { text?: string; url?: string };
+}
+
+function displayPath(p: string, cwd: string): string {
+  const rel = path.relative(cwd, p);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
+}
+
+/** `file:line:col: severity: message [rule]`, 1-based, like a compiler. */
+export function formatText(input: ReportInput): string {
+  const lines: string[] = [];
+  const counts: Record<Severity, number> = { error: 0, warning: 0, information: 0, hint: 0 };
+  for (const file of input.files) {
+    for (const f of file.findings) {
+      counts[f.severity]++;
+      const loc = `${displayPath(file.path, input.cwd)}:${f.range.start.line + 1}:${f.range.start.character + 1}`;
+      lines.push(`${loc}: ${f.severity}: ${f.message} [${f.ruleId}]`);
+      for (const r of f.related ?? []) {
+        const rp = r.path ?? file.path;
+        lines.push(`${displayPath(rp, input.cwd)}:${r.range.start.line + 1}:${r.range.start.character + 1}: note: ${r.message}`);
+      }
+    }
+  }
+  const total = counts.error + counts.warning + counts.information + counts.hint;
+  lines.push(
+    `${input.files.length} file${input.files.length === 1 ? '' : 's'} scanned, ${total} finding${total === 1 ? '' : 's'} ` +
+      `(${counts.error} error, ${counts.warning} warning, ${counts.information} information, ${counts.hint} hint)` +
+      (input.skipped.length ? `, ${input.skipped.length} skipped` : ''),
+  );
+  return lines.join('\n') + '\n';
+}
+
+export function formatJson(input: ReportInput): string {
+  return (
+    JSON.stringify(
+      {
+        version: input.toolVersion,
+        files: input.files.map((f) => ({ path: displayPath(f.path, input.cwd), profile: f.profile, findings: f.findings.map(stripFinding) })),
+        skipped: input.skipped.map((s) => ({ path: displayPath(s.path, input.cwd), reason: s.reason })),
+      },
+      null,
+      2,
+    ) + '\n'
+  );
+}
+
+function stripFinding(f: Finding) {
+  return {
+    ruleId: f.ruleId,
+    severity: f.severity,
+    message: f.message,
+    range: f.range,
+    related: f.related ?? [],
+    fixes: (f.fixes ?? []).map((x) => ({ title: x.title, edits: x.edits })),
+  };
+}
+
+const sarifLevel: Record<Severity, 'error' | 'warning' | 'note'> = {
+  error: 'error',
+  warning: 'warning',
+  information: 'note',
+  hint: 'note',
+};
+
+function sarifLevelOf(rule: Rule): 'error' | 'warning' | 'note' | 'none' {
+  const s = rule.meta.defaultSeverity.fpm;
+  return s === 'off' ? 'none' : sarifLevel[s];
+}
+
+/** SARIF 2.1.0 (validated in tests against the official rtm.5 schema). */
+export function formatSarif(input: ReportInput): string {
+  const ruleIndex = new Map(input.rules.map((r, i) => [r.meta.id, i]));
+  const srcRoot = pathToFileURL(input.cwd.endsWith(path.sep) ? input.cwd : input.cwd + path.sep).href;
+  const location = (file: string, range: Finding['range'], message?: string) => {
+    const rel = displayPath(file, input.cwd);
+    const artifactLocation = path.isAbsolute(rel)
+      ? { uri: pathToFileURL(rel).href }
+      : { uri: rel.split(path.sep).map(encodeURIComponent).join('/'), uriBaseId: '%SRCROOT%' };
+    return {
+      physicalLocation: {
+        artifactLocation,
+        region: {
+          startLine: range.start.line + 1,
+          startColumn: range.start.character + 1,
+          endLine: range.end.line + 1,
+          endColumn: range.end.character + 1,
+        },
+      },
+      ...(message ? { message: { text: message } } : {}),
+    };
+  };
+  const log = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'php-leak',
+            fullName: 'PHP Leak Diagnostics',
+            version: input.toolVersion,
+            semanticVersion: input.toolVersion,
+            rules: input.rules.map((r) => {
+              const docs = input.docs?.(r.meta.id) ?? {};
+              return {
+                id: r.meta.id,
+                name: r.meta.title.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : '')),
+                shortDescription: { text: r.meta.title },
+                fullDescription: { text: r.meta.description },
+                help: { text: r.meta.description, ...(docs.text ? { markdown: docs.text } : {}) },
+                ...(docs.url ? { helpUri: docs.url } : {}),
+                defaultConfiguration: { level: sarifLevelOf(r) },
+                properties: { category: r.meta.category, tags: ['memory-leak', r.meta.category] },
+              };
+            }),
+          },
+        },
+        originalUriBaseIds: { '%SRCROOT%': { uri: srcRoot } },
+        columnKind: 'utf16CodeUnits',
+        results: input.files.flatMap((file) =>
+          file.findings.map((f) => ({
+            ruleId: f.ruleId,
+            ...(ruleIndex.has(f.ruleId) ? { ruleIndex: ruleIndex.get(f.ruleId) } : {}),
+            level: sarifLevel[f.severity],
+            message: { text: f.message },
+            locations: [location(file.path, f.range)],
+            ...(f.related?.length
+              ? { relatedLocations: f.related.map((r, i) => ({ id: i + 1, ...location(r.path ?? file.path, r.range, r.message) })) }
+              : {}),
+            ...(f.fixes?.length
+              ? {
+                  fixes: f.fixes.map((x) => ({
+                    description: { text: x.title },
+                    artifactChanges: [
+                      {
+                        artifactLocation: location(file.path, f.range).physicalLocation.artifactLocation,
+                        replacements: x.edits.map((e) => ({
+                          deletedRegion: {
+                            startLine: e.range.start.line + 1,
+                            startColumn: e.range.start.character + 1,
+                            endLine: e.range.end.line + 1,
+                            endColumn: e.range.end.character + 1,
+                          },
+                          insertedContent: { text: e.newText },
+                        })),
+                      },
+                    ],
+                  })),
+                }
+              : {}),
+          })),
+        ),
+        invocations: [
+          {
+            executionSuccessful: true,
+            toolExecutionNotifications: input.skipped.map((s) => ({
+              level: 'note',
+              message: { text: `skipped: ${s.reason}` },
+              locations: [{ physicalLocation: { artifactLocation: { uri: pathToFileURL(path.resolve(input.cwd, s.path)).href } } }],
+            })),
+          },
+        ],
+      },
+    ],
+  };
+  return JSON.stringify(log, null, 2) + '\n';
+}

@@ -1,0 +1,83 @@
+// The extension's settings ("phpLeak.*"), their defaults and their validation.
+// One definition for the client, the server and the CLI (vscode-eslint style).
+import type { ProfileSetting, SeveritySetting } from './types';
+
+export interface Settings {
+  enable: boolean;
+  runtime: ProfileSetting;
+  rules: Record<string, SeveritySetting>;
+  include: string[];
+  exclude: string[];
+  maxFileSize: number;
+}
+
+export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
+  enable: true,
+  runtime: 'auto',
+  rules: {},
+  include: ['**/*.c', '**/*.h', '**/*.php', '**/*.ini', '**/*.conf'],
+  exclude: ['**/vendor/**', '**/node_modules/**', '**/.git/**'],
+  maxFileSize: 2 * 1024 * 1024,
+});
+
+const SEVERITIES: readonly SeveritySetting[] = ['error', 'warning', 'information', 'hint', 'off'];
+const RUNTIMES: readonly ProfileSetting[] = ['auto', 'fpm', 'long-running'];
+
+export interface NormalizedSettings {
+  settings: Settings;
+  /** One line per bad value, naming the setting; defaults were used for it. */
+  problems: string[];
+}
+
+function isStringArray(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string');
+}
+
+/**
+ * Validates raw settings (from workspace/configuration, a CLI or a test).
+ * Bad values never throw: each is replaced by its default and reported.
+ */
+export function normalizeSettings(raw: unknown, knownRules?: ReadonlySet<string>): NormalizedSettings {
+  const problems: string[] = [];
+  const s: Settings = { ...DEFAULT_SETTINGS, rules: {}, include: [...DEFAULT_SETTINGS.include], exclude: [...DEFAULT_SETTINGS.exclude] };
+  if (raw === undefined || raw === null) return { settings: s, problems };
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    problems.push(`phpLeak: expected an object of settings, got ${JSON.stringify(raw)}; defaults used`);
+    return { settings: s, problems };
+  }
+  const r = raw as Record<string, unknown>;
+  if (r.enable !== undefined) {
+    if (typeof r.enable === 'boolean') s.enable = r.enable;
+    else problems.push(`phpLeak.enable: expected true or false, got ${JSON.stringify(r.enable)}; default (true) used`);
+  }
+  if (r.runtime !== undefined) {
+    if (typeof r.runtime === 'string' && (RUNTIMES as readonly string[]).includes(r.runtime)) s.runtime = r.runtime as ProfileSetting;
+    else problems.push(`phpLeak.runtime: expected one of ${RUNTIMES.join(', ')}, got ${JSON.stringify(r.runtime)}; default (auto) used`);
+  }
+  if (r.rules !== undefined) {
+    if (r.rules && typeof r.rules === 'object' && !Array.isArray(r.rules)) {
+      for (const [id, sev] of Object.entries(r.rules as Record<string, unknown>)) {
+        if (knownRules && !knownRules.has(id)) {
+          problems.push(`phpLeak.rules: unknown rule "${id}" ignored`);
+        } else if (typeof sev === 'string' && (SEVERITIES as readonly string[]).includes(sev)) {
+          s.rules[id] = sev as SeveritySetting;
+        } else {
+          problems.push(`phpLeak.rules.${id}: expected one of ${SEVERITIES.join(', ')}, got ${JSON.stringify(sev)}; the rule's default used`);
+        }
+      }
+    } else {
+      problems.push(`phpLeak.rules: expected an object mapping rule ids to severities, got ${JSON.stringify(r.rules)}; ignored`);
+    }
+  }
+  for (const key of ['include', 'exclude'] as const) {
+    if (r[key] !== undefined) {
+      if (isStringArray(r[key])) s[key] = [...(r[key] as string[])];
+      else problems.push(`phpLeak.${key}: expected an array of glob strings, got ${JSON.stringify(r[key])}; default used`);
+    }
+  }
+  if (r.maxFileSize !== undefined) {
+    if (typeof r.maxFileSize === 'number' && Number.isFinite(r.maxFileSize) && r.maxFileSize >= 0) s.maxFileSize = r.maxFileSize;
+    else problems.push(`phpLeak.maxFileSize: expected a number of bytes >= 0, got ${JSON.stringify(r.maxFileSize)}; default (${DEFAULT_SETTINGS.maxFileSize}) used`);
+  }
+  return { settings: s, problems };
+}

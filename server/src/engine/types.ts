@@ -1,0 +1,122 @@
+// The analysis engine's vocabulary. Nothing in server/src/engine may import
+// 'vscode' or 'vscode-languageserver*': the LSP server, the CLI and the tests
+// all drive the same pure functions.
+//
+// Positions follow the LSP convention: 0-based lines, characters counted in
+// UTF-16 code units (what JavaScript string indices count).
+
+export type Profile = 'fpm' | 'long-running';
+export type ProfileSetting = 'auto' | Profile;
+
+export type Severity = 'error' | 'warning' | 'information' | 'hint';
+export type SeveritySetting = Severity | 'off';
+
+/** The kinds of document the engine understands. */
+export type DocLanguage = 'c' | 'php' | 'php-fpm-conf' | 'ini' | 'other';
+
+export interface Position {
+  line: number;
+  character: number;
+}
+
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+export interface TextEdit {
+  range: Range;
+  newText: string;
+}
+
+export interface Fix {
+  title: string;
+  edits: TextEdit[];
+  /** The fix an editor offers first (VS Code: "preferred" quick fix). */
+  isPreferred?: boolean;
+}
+
+export interface RelatedInfo {
+  range: Range;
+  message: string;
+  /** Another file; absent means the same document. */
+  path?: string;
+}
+
+/** What a rule reports, before severity is resolved. */
+export interface RawFinding {
+  message: string;
+  range: Range;
+  related?: RelatedInfo[];
+  fixes?: Fix[];
+  /** Markdown shown when hovering the range: the lifetime and why. */
+  hover?: string;
+  /**
+   * Rules with a profile-dependent severity may override the profile default
+   * for one finding (e.g. the finding is certain on every path).
+   */
+  severity?: Severity;
+}
+
+/** A finding with its rule and severity resolved. */
+export interface Finding extends RawFinding {
+  ruleId: string;
+  severity: Severity;
+}
+
+export interface RuleMeta {
+  /** Stable code, kebab-case, shown in the editor and in SARIF. */
+  id: string;
+  title: string;
+  /** One paragraph: what the rule finds and why it matters. */
+  description: string;
+  languages: DocLanguage[];
+  /** Severity by runtime profile; 'off' means the rule is silent under it. */
+  defaultSeverity: Record<Profile, SeveritySetting>;
+  /** Short label for the kind of memory at stake, shown in the README table. */
+  category: 'c-extension' | 'php-code' | 'configuration';
+}
+
+export interface Rule {
+  meta: RuleMeta;
+  check(ctx: RuleContext): RawFinding[];
+}
+
+/** One document to analyse. */
+export interface SourceDocument {
+  /** Absolute file system path (or a URI string when the document has no path). */
+  path: string;
+  text: string;
+  language: DocLanguage;
+}
+
+export interface AnalysisOptions {
+  profile: Profile;
+  /** Per-rule severity overrides. */
+  rules?: Record<string, SeveritySetting>;
+}
+
+/**
+ * What a rule sees. Expensive shared work (parse trees, the C ownership
+ * analysis) is computed once per document, lazily, and cached on the context.
+ */
+export interface RuleContext {
+  readonly doc: SourceDocument;
+  readonly profile: Profile;
+  readonly lines: import('./text').LineIndex;
+  /** Lazily computed per-document artefacts, keyed by producer name. */
+  shared<T>(key: string, produce: () => T): T;
+}
+
+export interface RuleFailure {
+  ruleId: string;
+  error: string;
+}
+
+export interface AnalysisResult {
+  findings: Finding[];
+  /** Rules that threw: logged by the caller; the other rules still reported. */
+  failures: RuleFailure[];
+  /** Set when the document was not analysed (too large, binary, …). */
+  skipped?: string;
+}

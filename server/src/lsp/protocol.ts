@@ -1,0 +1,30 @@
+// Custom messages between the client and the server (also usable by other LSP clients).
+import type { Profile } from '../engine/types';
+
+/** Request `phpLeak/scanWorkspace`: analyse every matching file of the workspace folders. */
+export const ScanWorkspaceRequest = 'phpLeak/scanWorkspace';
+
+export interface ScanWorkspaceParams {
+  /** Folder URIs to scan; all workspace folders when absent. */
+  folders?: string[];
+  workDoneToken?: string | number;
+}
+
+export interface ScanWorkspaceResult {
+  files: number;
+  findings: number;
+  skipped: Array<{ path: string; reason: string }>;
+  cancelled: boolean;
+}
+
+/** Notification `phpLeak/status` (server -> client): what the status bar shows. */
+export const StatusNotification = 'phpLeak/status';
+
+export interface StatusParams {
+  /** The document the profile was computed for (the last one analysed). */
+  uri?: string;
+  profile: Profile;
+  reason: string;
+  /** Findings across every document with published diagnostics. */
+  findings: number;
+}

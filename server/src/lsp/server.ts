@@ -1,0 +1,481 @@
+// The language server: a thin LSP layer over the engine (server/src/engine).
+// Runs over IPC (VS Code) or stdio (`node dist/server.js --stdio`, other editors).
+import * as path from 'path';
+import { URI } from 'vscode-uri';
+import {
+  CodeAction,
+  CodeActionKind,
+  CodeActionParams,
+  createConnection,
+  Diagnostic,
+  DiagnosticSeverity,
+  DidChangeConfigurationNotification,
+  Hover,
+  HoverParams,
+  InitializeParams,
+  InitializeResult,
+  MarkupKind,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type CancellationToken,
+  type Connection,
+  type WorkDoneProgressReporter,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import {
+  allRules,
+  analyze,
+  compileFilter,
+  containsPosition,
+  detectProfile,
+  initEngine,
+  installRoot,
+  languageOf,
+  normalizeSettings,
+  packageVersion,
+  rangesOverlap,
+  readText,
+  ruleDocsUrl,
+  walkFiles,
+  type Finding,
+  type ProfileDecision,
+  type Settings,
+  type Severity,
+} from '../engine';
+import {
+  ScanWorkspaceRequest,
+  StatusNotification,
+  type ScanWorkspaceParams,
+  type ScanWorkspaceResult,
+  type StatusParams,
+} from './protocol';
+
+const SOURCE = 'php-leak';
+const DEBOUNCE_MS = 200;
+const KNOWN_RULES = new Set(allRules.map((r) => r.meta.id));
+
+interface DocState {
+  version: number | null;
+  findings: Finding[];
+  profile: ProfileDecision;
+}
+
+export function startServer(connection: Connection): void {
+  const documents = new TextDocuments(TextDocument);
+  const open = new Map<string, DocState>(); // results of open documents, by URI
+  const scanned = new Map<string, DocState>(); // results of the last workspace scan, by URI
+  const timers = new Map<string, NodeJS.Timeout>();
+  const settingsCache = new Map<string, Promise<Settings>>();
+  const reportedProblems = new Set<string>();
+  const reportedSkips = new Set<string>();
+  let workspaceFolders: string[] = [];
+  let hasConfigurationCapability = false;
+  let hasWorkDoneProgress = false;
+  let globalSettings: unknown = undefined; // for clients without workspace/configuration
+  let engineReady: Promise<void> = Promise.resolve();
+
+  const log = (msg: string) => connection.console.log(msg);
+  const logError = (msg: string) => connection.console.error(msg);
+
+  // ---------- settings ----------
+
+  function applyRaw(raw: unknown): Settings {
+    const { settings, problems } = normalizeSettings(raw, KNOWN_RULES);
+    const fresh = problems.filter((p) => !reportedProblems.has(p));
+    for (const p of fresh) reportedProblems.add(p);
+    if (fresh.length) {
+      for (const p of fresh) log(`settings: ${p}`);
+      void connection.window.showWarningMessage(`PHP Leak Diagnostics: ${fresh.join('; ')}`);
+    }
+    return settings;
+  }
+
+  function getSettings(uri: string): Promise<Settings> {
+    if (!hasConfigurationCapability) return Promise.resolve(applyRaw(globalSettings));
+    let s = settingsCache.get(uri);
+    if (!s) {
+      s = connection.workspace
+        .getConfiguration({ scopeUri: uri, section: 'phpLeak' })
+        .then(applyRaw, (e) => {
+          logError(`settings: could not read phpLeak settings (${e}); defaults used`);
+          return applyRaw(undefined);
+        });
+      settingsCache.set(uri, s);
+    }
+    return s;
+  }
+
+  // ---------- paths, folders and the runtime profile ----------
+
+  function fsPathOf(uri: string): string | undefined {
+    try {
+      const u = URI.parse(uri);
+      return u.scheme === 'file' ? u.fsPath : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  function folderOf(fsPath: string): string | undefined {
+    let best: string | undefined;
+    for (const f of workspaceFolders) {
+      if ((fsPath === f || fsPath.startsWith(f + path.sep)) && (!best || f.length > best.length)) best = f;
+    }
+    return best;
+  }
+
+  function profileFor(fsPath: string | undefined, settings: Settings): ProfileDecision {
+    const dir = fsPath ? path.dirname(fsPath) : undefined;
+    return detectProfile(settings.runtime, dir, fsPath ? folderOf(fsPath) : undefined);
+  }
+
+  function isExcluded(fsPath: string, settings: Settings): boolean {
+    const folder = folderOf(fsPath);
+    if (!folder) return false;
+    const rel = path.relative(folder, fsPath).split(path.sep).join('/');
+    return compileFilter(settings).excluded(rel);
+  }
+
+  // ---------- diagnostics ----------
+
+  const severityMap: Record<Severity, DiagnosticSeverity> = {
+    error: DiagnosticSeverity.Error,
+    warning: DiagnosticSeverity.Warning,
+    information: DiagnosticSeverity.Information,
+    hint: DiagnosticSeverity.Hint,
+  };
+
+  function toDiagnostic(f: Finding, uri: string): Diagnostic {
+    return {
+      range: f.range,
+      severity: severityMap[f.severity],
+      code: f.ruleId,
+      codeDescription: { href: ruleDocsUrl(f.ruleId, installRoot()) },
+      source: SOURCE,
+      message: f.message,
+      relatedInformation: f.related?.map((r) => ({
+        location: { uri: r.path ? URI.file(r.path).toString() : uri, range: r.range },
+        message: r.message,
+      })),
+    };
+  }
+
+  function publish(uri: string, state: DocState | undefined): void {
+    const diagnostics = state ? state.findings.map((f) => toDiagnostic(f, uri)) : [];
+    void connection.sendDiagnostics({ uri, version: state?.version ?? undefined, diagnostics });
+  }
+
+  function totalFindings(): number {
+    let n = 0;
+    for (const s of open.values()) n += s.findings.length;
+    for (const [uri, s] of scanned) if (!open.has(uri)) n += s.findings.length;
+    return n;
+  }
+
+  function sendStatus(uri: string | undefined, profile: ProfileDecision): void {
+    const params: StatusParams = { uri, profile: profile.profile, reason: profile.reason, findings: totalFindings() };
+    void connection.sendNotification(StatusNotification, params);
+  }
+
+  /** Analyses text as the given document; never throws. */
+  function analyzeText(uri: string, fsPath: string | undefined, text: string, languageId: string | undefined, settings: Settings): DocState | undefined {
+    const language = languageOf(fsPath ?? uri, languageId);
+    if (language === 'other') return undefined;
+    const profile = profileFor(fsPath, settings);
+    const result = analyze({ path: fsPath ?? uri, text, language }, { profile: profile.profile, rules: settings.rules });
+    for (const f of result.failures) logError(`rule ${f.ruleId} failed on ${fsPath ?? uri}: ${f.error}`);
+    if (result.skipped) log(`skipped ${fsPath ?? uri}: ${result.skipped}`);
+    return { version: null, findings: result.findings, profile };
+  }
+
+  async function validate(doc: TextDocument): Promise<void> {
+    const uri = doc.uri;
+    const version = doc.version;
+    try {
+      await engineReady;
+      const settings = await getSettings(uri);
+      const current = documents.get(uri);
+      if (!current || current.version !== version) return; // a newer version will be validated
+      const fsPath = fsPathOf(uri);
+      const text = doc.getText();
+      if (!settings.enable || (fsPath && isExcluded(fsPath, settings))) {
+        open.delete(uri);
+        publish(uri, undefined);
+        return;
+      }
+      if (text.length > settings.maxFileSize) {
+        const key = `${uri}@${settings.maxFileSize}`;
+        if (!reportedSkips.has(key)) {
+          reportedSkips.add(key);
+          log(`skipped ${fsPath ?? uri}: ${text.length} characters is over phpLeak.maxFileSize (${settings.maxFileSize} bytes)`);
+        }
+        open.delete(uri);
+        publish(uri, undefined);
+        return;
+      }
+      const state = analyzeText(uri, fsPath, text, doc.languageId, settings);
+      if (documents.get(uri)?.version !== version) return; // edited meanwhile: stale result
+      if (!state) return;
+      state.version = version;
+      open.set(uri, state);
+      publish(uri, state);
+      sendStatus(uri, state.profile);
+    } catch (e) {
+      logError(`analysis of ${uri} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    }
+  }
+
+  function schedule(doc: TextDocument, delay: number): void {
+    const t = timers.get(doc.uri);
+    if (t) clearTimeout(t);
+    timers.set(
+      doc.uri,
+      setTimeout(() => {
+        timers.delete(doc.uri);
+        const current = documents.get(doc.uri);
+        if (current) void validate(current);
+      }, delay),
+    );
+  }
+
+  function revalidateAll(): void {
+    for (const doc of documents.all()) schedule(doc, 0);
+  }
+
+  // ---------- lifecycle ----------
+
+  connection.onInitialize((params: InitializeParams): InitializeResult => {
+    const caps = params.capabilities;
+    hasConfigurationCapability = !!caps.workspace?.configuration;
+    hasWorkDoneProgress = !!caps.window?.workDoneProgress;
+    const folders = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
+    workspaceFolders = folders.map((f) => fsPathOf(f.uri)).filter((p): p is string => !!p);
+    const init = params.initializationOptions as { settings?: unknown; wasmDir?: string } | undefined;
+    if (init?.settings !== undefined) globalSettings = init.settings;
+    engineReady = initEngine({ wasmDir: init?.wasmDir ?? __dirname }).catch((e) => {
+      logError(`could not load the C parser: ${e instanceof Error ? e.message : String(e)}; C files will not be analysed`);
+    });
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        hoverProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      },
+      serverInfo: { name: 'php-leak-diagnostics', version: packageVersion() },
+    };
+  });
+
+  connection.onInitialized(() => {
+    if (hasConfigurationCapability) {
+      void connection.client.register(DidChangeConfigurationNotification.type, undefined).catch(() => undefined);
+    }
+    connection.workspace.onDidChangeWorkspaceFolders?.((e) => {
+      const removed = new Set(e.removed.map((f) => fsPathOf(f.uri)));
+      workspaceFolders = workspaceFolders.filter((f) => !removed.has(f));
+      for (const f of e.added) {
+        const p = fsPathOf(f.uri);
+        if (p) workspaceFolders.push(p);
+      }
+      revalidateAll();
+    });
+  });
+
+  connection.onDidChangeConfiguration((change) => {
+    settingsCache.clear();
+    reportedProblems.clear();
+    if (!hasConfigurationCapability) {
+      const s = (change.settings as { phpLeak?: unknown } | undefined)?.phpLeak;
+      if (s !== undefined) globalSettings = s;
+    }
+    revalidateAll();
+    void rescanPublished();
+  });
+
+  connection.onDidChangeWatchedFiles(() => {
+    // composer.json or a configuration file changed: the profile may have changed.
+    revalidateAll();
+  });
+
+  documents.onDidOpen((e) => schedule(e.document, 0));
+  documents.onDidChangeContent((e) => schedule(e.document, DEBOUNCE_MS));
+  documents.onDidClose((e) => {
+    const uri = e.document.uri;
+    const t = timers.get(uri);
+    if (t) clearTimeout(t);
+    timers.delete(uri);
+    open.delete(uri);
+    settingsCache.delete(uri);
+    if (scanned.has(uri)) void reanalyzeFromDisk(uri);
+    else publish(uri, undefined);
+  });
+
+  /** A scanned file closed in the editor: show what is on disk again. */
+  async function reanalyzeFromDisk(uri: string): Promise<void> {
+    const fsPath = fsPathOf(uri);
+    if (!fsPath) return;
+    try {
+      const settings = await getSettings(uri);
+      const text = await readText(fsPath);
+      const state = analyzeText(uri, fsPath, text, undefined, settings);
+      if (documents.get(uri)) return; // reopened meanwhile
+      if (state) scanned.set(uri, state);
+      else scanned.delete(uri);
+      publish(uri, state);
+    } catch (e) {
+      scanned.delete(uri);
+      publish(uri, undefined);
+    }
+  }
+
+  /** After a settings change, files shown from a scan are re-analysed too. */
+  async function rescanPublished(): Promise<void> {
+    for (const uri of [...scanned.keys()]) {
+      if (!documents.get(uri)) await reanalyzeFromDisk(uri);
+    }
+  }
+
+  // ---------- hover and quick fixes ----------
+
+  function findingsOf(uri: string): Finding[] {
+    return (open.get(uri) ?? scanned.get(uri))?.findings ?? [];
+  }
+
+  connection.onHover((params: HoverParams): Hover | null => {
+    try {
+      const state = open.get(params.textDocument.uri) ?? scanned.get(params.textDocument.uri);
+      if (!state) return null;
+      const hits = state.findings.filter((f) => containsPosition(f.range, params.position));
+      if (!hits.length) return null;
+      const profileLine = `Runtime profile: **${state.profile.profile === 'fpm' ? 'php-fpm' : 'long-running'}** (${state.profile.reason})`;
+      const parts = hits.map((f) => `${f.hover ?? f.message}\n\n\`${f.ruleId}\` · ${f.severity}`);
+      return {
+        contents: { kind: MarkupKind.Markdown, value: `${parts.join('\n\n---\n\n')}\n\n${profileLine}` },
+        range: hits[0].range,
+      };
+    } catch (e) {
+      logError(`hover failed: ${e}`);
+      return null;
+    }
+  });
+
+  connection.onCodeAction((params: CodeActionParams): CodeAction[] => {
+    try {
+      if (params.context.only && !params.context.only.some((k) => k === CodeActionKind.QuickFix || CodeActionKind.QuickFix.startsWith(k))) {
+        return [];
+      }
+      const uri = params.textDocument.uri;
+      const actions: CodeAction[] = [];
+      for (const f of findingsOf(uri)) {
+        if (!f.fixes?.length || !rangesOverlap(f.range, params.range)) continue;
+        const diag = params.context.diagnostics.find(
+          (d) => d.source === SOURCE && d.code === f.ruleId && rangesOverlap(d.range, f.range),
+        ) ?? toDiagnostic(f, uri);
+        for (const fix of f.fixes) {
+          actions.push({
+            title: fix.title,
+            kind: CodeActionKind.QuickFix,
+            diagnostics: [diag],
+            isPreferred: fix.isPreferred,
+            edit: { changes: { [uri]: fix.edits } },
+          });
+        }
+      }
+      return actions;
+    } catch (e) {
+      logError(`code actions failed: ${e}`);
+      return [];
+    }
+  });
+
+  // ---------- workspace scan ----------
+
+  connection.onRequest(ScanWorkspaceRequest, async (params: ScanWorkspaceParams | undefined, token: CancellationToken): Promise<ScanWorkspaceResult> => {
+    let progress: WorkDoneProgressReporter | undefined;
+    let progressCancelled = () => false;
+    try {
+      if (params?.workDoneToken !== undefined) {
+        progress = connection.window.attachWorkDoneProgress(params.workDoneToken);
+      } else if (hasWorkDoneProgress) {
+        const p = await connection.window.createWorkDoneProgress();
+        progress = p;
+        progressCancelled = () => p.token.isCancellationRequested;
+      }
+    } catch {
+      progress = undefined;
+    }
+    const cancelled = () => token.isCancellationRequested || progressCancelled();
+    const folders = (params?.folders?.map(fsPathOf).filter((p): p is string => !!p) ?? workspaceFolders).filter(Boolean);
+    const skipped: Array<{ path: string; reason: string }> = [];
+    let files = 0;
+    let findings = 0;
+    progress?.begin('Scanning for memory leaks', 0, 'listing files', true);
+    try {
+      await engineReady;
+      const queue: Array<{ folder: string; file: string; language: string }> = [];
+      for (const folder of folders) {
+        const settings = await getSettings(URI.file(folder).toString());
+        if (!settings.enable) continue;
+        for await (const entry of walkFiles(folder, { ...settings, isCancelled: cancelled, onSkip: (s) => skipped.push(s) })) {
+          queue.push({ folder, file: entry.path, language: entry.language });
+          if (cancelled()) break;
+        }
+      }
+      const seen = new Set<string>();
+      for (let i = 0; i < queue.length; i++) {
+        if (cancelled()) break;
+        const { file } = queue[i];
+        const uri = URI.file(file).toString();
+        seen.add(uri);
+        if (i % 10 === 0) progress?.report(Math.round((i / Math.max(1, queue.length)) * 100), `${i}/${queue.length} files`);
+        // Let cancellation and editor requests through between files.
+        await new Promise((r) => setImmediate(r));
+        const settings = await getSettings(uri);
+        let text: string;
+        try {
+          text = await readText(file);
+        } catch (e) {
+          skipped.push({ path: file, reason: String((e as Error).message ?? e) });
+          continue;
+        }
+        files++;
+        const state = analyzeText(uri, file, text, undefined, settings);
+        if (!state) continue;
+        findings += state.findings.length;
+        scanned.set(uri, state);
+        if (!documents.get(uri)) publish(uri, state); // open documents show their live analysis
+      }
+      const wasCancelled = cancelled();
+      if (!wasCancelled) {
+        // Files that were in an earlier scan but are gone or clean now.
+        for (const uri of [...scanned.keys()]) {
+          const fp = fsPathOf(uri);
+          if (!seen.has(uri) && fp && folders.some((f) => fp.startsWith(f + path.sep))) {
+            scanned.delete(uri);
+            if (!documents.get(uri)) publish(uri, undefined);
+          }
+        }
+      }
+      for (const s of skipped) log(`scan skipped ${s.path}: ${s.reason}`);
+      log(`scan ${wasCancelled ? 'cancelled' : 'finished'}: ${files} files, ${findings} findings, ${skipped.length} skipped`);
+      const last = [...scanned.values()].pop();
+      if (last) sendStatus(undefined, last.profile);
+      return { files, findings, skipped, cancelled: wasCancelled };
+    } finally {
+      progress?.done();
+    }
+  });
+
+  documents.listen(connection);
+  connection.listen();
+}
+
+// Entry point: stdio when asked (other editors), IPC from VS Code.
+if (require.main === module) {
+  process.on('uncaughtException', (e) => {
+    // Keep serving: one bad input must not take every squiggle away.
+    process.stderr.write(`php-leak server: uncaught ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  });
+  startServer(createConnection(ProposedFeatures.all));
+}

@@ -1,0 +1,268 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import {
+  allRules,
+  analyze,
+  decodeText,
+  detectProfile,
+  initEngine,
+  languageOf,
+  LineIndex,
+  looksBinary,
+  normalizeSettings,
+  walkFiles,
+  type Rule,
+  type SourceDocument,
+} from '../../server/src/engine';
+import { replaceRuleTable, ruleTableMarkdown } from '../../server/src/engine/ruleTable';
+
+const repoRoot = path.resolve(__dirname, '..', '..', '..');
+
+function rule(id: string, check: Rule['check'], sev: Rule['meta']['defaultSeverity'] = { fpm: 'warning', 'long-running': 'error' }): Rule {
+  return {
+    meta: { id, title: id, description: id, languages: ['c'], defaultSeverity: sev, category: 'c-extension' },
+    check,
+  };
+}
+
+const someRange = { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } };
+const cDoc: SourceDocument = { path: '/x/a.c', text: 'int x;\n', language: 'c' };
+
+describe('engine: analyze()', () => {
+  before(() => initEngine());
+
+  it('isolates a rule that throws: the error is recorded and the other rules still report', () => {
+    const boom = rule('boom', () => {
+      throw new Error('kaboom');
+    });
+    const ok = rule('ok', () => [{ message: 'found', range: someRange }]);
+    const res = analyze(cDoc, { profile: 'fpm' }, [boom, ok]);
+    assert.deepStrictEqual(res.findings.map((f) => f.ruleId), ['ok']);
+    assert.strictEqual(res.failures.length, 1);
+    assert.strictEqual(res.failures[0].ruleId, 'boom');
+    assert.match(res.failures[0].error, /kaboom/);
+  });
+
+  it('resolves severity by profile, per-finding override, and user override (which wins)', () => {
+    const r = rule('r', () => [{ message: 'a', range: someRange }, { message: 'b', range: someRange, severity: 'hint' }], {
+      fpm: 'information',
+      'long-running': 'error',
+    });
+    assert.deepStrictEqual(analyze(cDoc, { profile: 'fpm' }, [r]).findings.map((f) => f.severity), ['information', 'hint']);
+    assert.deepStrictEqual(analyze(cDoc, { profile: 'long-running' }, [r]).findings.map((f) => f.severity), ['error', 'hint']);
+    assert.deepStrictEqual(
+      analyze(cDoc, { profile: 'fpm', rules: { r: 'warning' } }, [r]).findings.map((f) => f.severity),
+      ['warning', 'warning'],
+    );
+    assert.strictEqual(analyze(cDoc, { profile: 'fpm', rules: { r: 'off' } }, [r]).findings.length, 0);
+  });
+
+  it('does not run a rule that is off under the profile, nor rules of another language', () => {
+    let calls = 0;
+    const r = rule('r', () => (calls++, []), { fpm: 'off', 'long-running': 'error' });
+    analyze(cDoc, { profile: 'fpm' }, [r]);
+    analyze({ ...cDoc, language: 'php', path: '/x/a.php' }, { profile: 'long-running' }, [r]);
+    assert.strictEqual(calls, 0);
+    analyze(cDoc, { profile: 'long-running' }, [r]);
+    assert.strictEqual(calls, 1);
+  });
+
+  it('shares one computation per document between rules, and disposes it after analysis', () => {
+    let produced = 0;
+    let disposed = 0;
+    const use = (id: string) =>
+      rule(id, (ctx) => {
+        ctx.shared('thing', () => (produced++, { dispose: () => disposed++ }));
+        return [];
+      });
+    analyze(cDoc, { profile: 'fpm' }, [use('a'), use('b')]);
+    assert.strictEqual(produced, 1);
+    assert.strictEqual(disposed, 1);
+  });
+
+  it('skips binary content with a reason instead of analysing it', () => {
+    const res = analyze({ ...cDoc, text: 'PHP_FUNCTION(x) {\u0000\u0001 malloc(1); }' }, { profile: 'fpm' });
+    assert.match(res.skipped ?? '', /binary/);
+    assert.strictEqual(res.findings.length, 0);
+    assert.ok(looksBinary('a\u0000b'));
+    assert.ok(!looksBinary('plain text'));
+  });
+
+  it('survives every registered rule on broken, empty and odd input', () => {
+    const inputs = ['', '{', 'PHP_FUNCTION(', '}}}}', 'PHP_FUNCTION(x) { char *p = malloc(', '\r\r\r', 'é'.repeat(1000), '#define X(', '<?php $a = ;'];
+    for (const text of inputs) {
+      for (const language of ['c', 'php', 'ini', 'php-fpm-conf'] as const) {
+        const res = analyze({ path: `/x/f`, text, language }, { profile: 'long-running' });
+        assert.deepStrictEqual(res.failures, [], `${language} ${JSON.stringify(text.slice(0, 20))}`);
+      }
+    }
+  });
+});
+
+describe('engine: LineIndex', () => {
+  it('maps offsets to LSP positions with \\n, \\r\\n and lone \\r line ends, counting UTF-16 units', () => {
+    const text = 'ab\r\ncé\rd\n😀x';
+    const li = new LineIndex(text);
+    assert.strictEqual(li.lineCount, 4);
+    assert.deepStrictEqual(li.positionAt(0), { line: 0, character: 0 });
+    assert.deepStrictEqual(li.positionAt(4), { line: 1, character: 0 }); // 'c'
+    assert.deepStrictEqual(li.positionAt(7), { line: 2, character: 0 }); // 'd' after lone \r
+    assert.deepStrictEqual(li.positionAt(11), { line: 3, character: 2 }); // 'x' after a surrogate pair
+    assert.strictEqual(li.offsetAt({ line: 3, character: 2 }), 11);
+    assert.strictEqual(li.lineText(1), 'cé');
+    assert.strictEqual(li.eol, '\r\n');
+  });
+
+  it('clamps out-of-range positions', () => {
+    const li = new LineIndex('a\nb');
+    assert.strictEqual(li.offsetAt({ line: 99, character: 0 }), 3);
+    assert.strictEqual(li.offsetAt({ line: 0, character: 99 }), 2);
+    assert.deepStrictEqual(li.positionAt(-5), { line: 0, character: 0 });
+  });
+});
+
+describe('engine: settings', () => {
+  it('accepts good values', () => {
+    const { settings, problems } = normalizeSettings({ runtime: 'long-running', rules: { 'c-process-heap-leak': 'warning' }, maxFileSize: 10 });
+    assert.deepStrictEqual(problems, []);
+    assert.strictEqual(settings.runtime, 'long-running');
+    assert.strictEqual(settings.rules['c-process-heap-leak'], 'warning');
+    assert.strictEqual(settings.maxFileSize, 10);
+  });
+
+  it('replaces each bad value by its default with a message naming the setting', () => {
+    const { settings, problems } = normalizeSettings(
+      { runtime: 42, rules: { 'c-process-heap-leak': 'loud', nope: 'off' }, include: 'x', maxFileSize: -1, enable: 'yes' },
+      new Set(['c-process-heap-leak']),
+    );
+    assert.strictEqual(settings.runtime, 'auto');
+    assert.deepStrictEqual(settings.rules, {});
+    assert.ok(Array.isArray(settings.include) && settings.include.includes('**/*.c'));
+    assert.strictEqual(settings.maxFileSize, 2 * 1024 * 1024);
+    assert.strictEqual(settings.enable, true);
+    const text = problems.join('\n');
+    for (const name of ['phpLeak.runtime', 'phpLeak.rules.c-process-heap-leak', 'unknown rule "nope"', 'phpLeak.include', 'phpLeak.maxFileSize', 'phpLeak.enable']) {
+      assert.ok(text.includes(name), `${name} missing from:\n${text}`);
+    }
+  });
+
+  it('treats a non-object as defaults with a message', () => {
+    const { settings, problems } = normalizeSettings('weird');
+    assert.strictEqual(settings.runtime, 'auto');
+    assert.strictEqual(problems.length, 1);
+  });
+});
+
+describe('engine: runtime profile', () => {
+  const files = (map: Record<string, string>) => (f: string) => map[f];
+
+  it('lets the setting win', () => {
+    assert.strictEqual(detectProfile('long-running', '/w', '/w', files({})).profile, 'long-running');
+    assert.strictEqual(detectProfile('fpm', '/w', '/w', files({ '/w/composer.json': '{"require":{"laravel/octane":"^2"}}' })).profile, 'fpm');
+  });
+
+  it('reads the nearest composer.json under auto', () => {
+    const read = files({
+      '/w/composer.json': '{"require":{"php":">=8.1"}}',
+      '/w/app/composer.json': '{"require":{"workerman/webman-framework":"^1.5"}}',
+    });
+    const d = detectProfile('auto', '/w/app/controller', '/w', read);
+    assert.strictEqual(d.profile, 'long-running');
+    assert.match(d.reason, /webman/);
+    assert.strictEqual(detectProfile('auto', '/w/lib', '/w', read).profile, 'fpm');
+  });
+
+  for (const [pkg, name] of [
+    ['openswoole/core', 'Swoole'],
+    ['hyperf/framework', 'Hyperf'],
+    ['laravel/octane', 'Octane'],
+    ['spiral/roadrunner-http', 'RoadRunner'],
+    ['react/http', 'ReactPHP'],
+    ['amphp/http-server', 'AMPHP'],
+    ['runtime/frankenphp-symfony', 'FrankenPHP'],
+  ]) {
+    it(`detects ${name} from ${pkg}`, () => {
+      const d = detectProfile('auto', '/w', '/w', files({ '/w/composer.json': JSON.stringify({ 'require-dev': { [pkg]: '*' } }) }));
+      assert.strictEqual(d.profile, 'long-running');
+      assert.ok(d.reason.includes(name), d.reason);
+    });
+  }
+
+  it('does not climb above the workspace folder, and survives broken JSON', () => {
+    const read = files({ '/composer.json': '{"require":{"laravel/octane":"*"}}', '/w/b/composer.json': '{not json' });
+    assert.strictEqual(detectProfile('auto', '/w/a', '/w', read).profile, 'fpm');
+    const broken = detectProfile('auto', '/w/b', '/w', read);
+    assert.strictEqual(broken.profile, 'fpm');
+    assert.match(broken.reason, /not valid JSON/);
+  });
+});
+
+describe('engine: languages and file walking', () => {
+  it('knows the file kinds', () => {
+    assert.strictEqual(languageOf('/a/b.c'), 'c');
+    assert.strictEqual(languageOf('/a/php_x.h'), 'c');
+    assert.strictEqual(languageOf('/a/b.php'), 'php');
+    assert.strictEqual(languageOf('/etc/php/8.2/fpm/pool.d/www.conf'), 'php-fpm-conf');
+    assert.strictEqual(languageOf('/etc/php/8.2/fpm/php-fpm.conf'), 'php-fpm-conf');
+    assert.strictEqual(languageOf('/etc/nginx/nginx.conf'), 'other');
+    assert.strictEqual(languageOf('/etc/php/8.2/cli/php.ini'), 'ini');
+    assert.strictEqual(languageOf('/x/whatever', 'php'), 'php');
+  });
+
+  it('walks include/exclude globs, skips big files with a reason, never follows symlinks', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'php-leak-walk-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'src'));
+      fs.mkdirSync(path.join(dir, 'vendor', 'x'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'src', 'a.c'), 'int a;');
+      fs.writeFileSync(path.join(dir, 'src', 'b.php'), '<?php');
+      fs.writeFileSync(path.join(dir, 'src', 'notes.txt'), 'x');
+      fs.writeFileSync(path.join(dir, 'src', 'big.c'), 'x'.repeat(5000));
+      fs.writeFileSync(path.join(dir, 'vendor', 'x', 'v.php'), '<?php');
+      fs.symlinkSync(dir, path.join(dir, 'src', 'loop'));
+      const skipped: string[] = [];
+      const found: string[] = [];
+      for await (const e of walkFiles(dir, {
+        include: ['**/*.c', '**/*.php'],
+        exclude: ['**/vendor/**'],
+        maxFileSize: 1000,
+        onSkip: (s) => skipped.push(`${path.basename(s.path)}: ${s.reason}`),
+      })) {
+        found.push(path.relative(dir, e.path));
+      }
+      assert.deepStrictEqual(found.sort(), ['src/a.c', 'src/b.php']);
+      assert.strictEqual(skipped.length, 1);
+      assert.match(skipped[0], /^big\.c: larger than the maximum file size/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('decodes invalid UTF-8 with replacement characters and UTF-16 with a BOM', () => {
+    assert.strictEqual(decodeText(Buffer.from([0x61, 0xff, 0x62])), 'a\ufffdb');
+    assert.strictEqual(decodeText(Buffer.from([0xff, 0xfe, 0x61, 0x00, 0x62, 0x00])), 'ab');
+    assert.strictEqual(decodeText(Buffer.from([0xef, 0xbb, 0xbf, 0x61])), 'a');
+  });
+});
+
+describe('rule registry and docs', () => {
+  it('has unique kebab-case ids, and a docs page per rule whose first line names it', () => {
+    const ids = allRules.map((r) => r.meta.id);
+    assert.strictEqual(new Set(ids).size, ids.length);
+    for (const r of allRules) {
+      assert.match(r.meta.id, /^[a-z0-9]+(-[a-z0-9]+)*$/);
+      const page = path.join(repoRoot, 'docs', 'rules', `${r.meta.id}.md`);
+      assert.ok(fs.existsSync(page), `missing ${page}`);
+      const first = fs.readFileSync(page, 'utf8').split('\n')[0];
+      assert.ok(first.startsWith(`# ${r.meta.id}`), `${page} starts with "${first}"`);
+    }
+  });
+
+  it("README's rule table is the one generated from the registry (run `npm run docs:rules` when this fails)", () => {
+    const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    assert.strictEqual(replaceRuleTable(readme, allRules), readme, 'README.md rule table is stale: run `npm run docs:rules`');
+    for (const r of allRules) assert.ok(ruleTableMarkdown(allRules).includes(`\`${r.meta.id}\``));
+  });
+});
