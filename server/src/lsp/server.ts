@@ -72,6 +72,7 @@ export function startServer(connection: Connection): void {
   let workspaceFolders: string[] = [];
   let hasConfigurationCapability = false;
   let hasWorkDoneProgress = false;
+  let hasWorkspaceFolderEvents = false;
   let globalSettings: unknown = undefined; // for clients without workspace/configuration
   let engineReady: Promise<void> = Promise.resolve();
 
@@ -249,6 +250,7 @@ export function startServer(connection: Connection): void {
     const caps = params.capabilities;
     hasConfigurationCapability = !!caps.workspace?.configuration;
     hasWorkDoneProgress = !!caps.window?.workDoneProgress;
+    hasWorkspaceFolderEvents = !!caps.workspace?.workspaceFolders;
     const folders = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
     workspaceFolders = folders.map((f) => fsPathOf(f.uri)).filter((p): p is string => !!p);
     const init = params.initializationOptions as { settings?: unknown; wasmDir?: string } | undefined;
@@ -271,7 +273,8 @@ export function startServer(connection: Connection): void {
     if (hasConfigurationCapability) {
       void connection.client.register(DidChangeConfigurationNotification.type, undefined).catch(() => undefined);
     }
-    connection.workspace.onDidChangeWorkspaceFolders?.((e) => {
+    if (!hasWorkspaceFolderEvents) return;
+    connection.workspace.onDidChangeWorkspaceFolders((e) => {
       const removed = new Set(e.removed.map((f) => fsPathOf(f.uri)));
       workspaceFolders = workspaceFolders.filter((f) => !removed.has(f));
       for (const f of e.added) {
@@ -413,25 +416,25 @@ export function startServer(connection: Connection): void {
     progress?.begin('Scanning for memory leaks', 0, 'listing files', true);
     try {
       await engineReady;
-      const queue: Array<{ folder: string; file: string; language: string }> = [];
+      // Settings are read once per folder (not once per file: a scan may see 100,000 files).
+      const queue: Array<{ settings: Settings; file: string }> = [];
       for (const folder of folders) {
         const settings = await getSettings(URI.file(folder).toString());
         if (!settings.enable) continue;
         for await (const entry of walkFiles(folder, { ...settings, isCancelled: cancelled, onSkip: (s) => skipped.push(s) })) {
-          queue.push({ folder, file: entry.path, language: entry.language });
+          queue.push({ settings, file: entry.path });
           if (cancelled()) break;
         }
       }
       const seen = new Set<string>();
       for (let i = 0; i < queue.length; i++) {
         if (cancelled()) break;
-        const { file } = queue[i];
+        const { file, settings } = queue[i];
         const uri = URI.file(file).toString();
         seen.add(uri);
         if (i % 10 === 0) progress?.report(Math.round((i / Math.max(1, queue.length)) * 100), `${i}/${queue.length} files`);
         // Let cancellation and editor requests through between files.
         await new Promise((r) => setImmediate(r));
-        const settings = await getSettings(uri);
         let text: string;
         try {
           text = await readText(file);
@@ -443,8 +446,10 @@ export function startServer(connection: Connection): void {
         const state = analyzeText(uri, file, text, undefined, settings);
         if (!state) continue;
         findings += state.findings.length;
+        const hadFindings = !!scanned.get(uri)?.findings.length;
         scanned.set(uri, state);
-        if (!documents.get(uri)) publish(uri, state); // open documents show their live analysis
+        // Open documents show their live analysis; clean files need no message unless they had findings.
+        if (!documents.get(uri) && (state.findings.length || hadFindings)) publish(uri, state);
       }
       const wasCancelled = cancelled();
       if (!wasCancelled) {
