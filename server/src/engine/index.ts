@@ -8,3 +8,5 @@ export { detectProfile, type ProfileDecision } from './profile';
 export { installRoot, packageVersion, ruleDocsText } from './installRoot';
 export { DEFAULT_SETTINGS, normalizeSettings, type Settings, type NormalizedSettings } from './settings';
 export { walkFiles, readText, decodeText, compileFilter, errorReason, type ScanEntry, type SkippedEntry, type ScanFilter } from './scan';
+export { describeAt } from './hover';
+export { parseIni, parseSize } from './config/ini';

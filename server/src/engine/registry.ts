@@ -3,8 +3,10 @@
 import type { Rule } from './types';
 import cProcessHeapLeak from './rules/c-process-heap-leak';
 import cRequestHeapLeak from './rules/c-request-heap-leak';
+import fpmMaxRequests from './rules/fpm-max-requests';
+import iniMemoryLimitUnbounded from './rules/ini-memory-limit-unbounded';
 
-export const allRules: Rule[] = [cProcessHeapLeak, cRequestHeapLeak];
+export const allRules: Rule[] = [cProcessHeapLeak, cRequestHeapLeak, fpmMaxRequests, iniMemoryLimitUnbounded];
 
 const byId = new Map(allRules.map((r) => [r.meta.id, r]));
 

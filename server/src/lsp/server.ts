@@ -28,6 +28,7 @@ import {
   analyze,
   compileFilter,
   containsPosition,
+  describeAt,
   detectProfile,
   initEngine,
   installRoot,
@@ -347,15 +348,25 @@ export function startServer(connection: Connection): void {
 
   connection.onHover((params: HoverParams): Hover | null => {
     try {
-      const state = open.get(params.textDocument.uri) ?? scanned.get(params.textDocument.uri);
-      if (!state) return null;
-      const hits = state.findings.filter((f) => containsPosition(f.range, params.position));
-      if (!hits.length) return null;
-      const profileLine = `Runtime profile: **${state.profile.profile === 'fpm' ? 'php-fpm' : 'long-running'}** (${state.profile.reason})`;
+      const uri = params.textDocument.uri;
+      const state = open.get(uri) ?? scanned.get(uri);
+      const hits = state ? state.findings.filter((f) => containsPosition(f.range, params.position)) : [];
       const parts = hits.map((f) => `${f.hover ?? f.message}\n\n\`${f.ruleId}\` · ${f.severity}`);
+      // What a configuration key bounds, when no finding already explains it.
+      const doc = documents.get(uri);
+      if (doc && !hits.some((f) => f.hover)) {
+        const fsPath = fsPathOf(uri);
+        const described = describeAt({ path: fsPath ?? uri, text: doc.getText(), language: languageOf(fsPath ?? uri, doc.languageId) }, params.position);
+        if (described) parts.push(described);
+      }
+      if (!parts.length) return null;
+      const profile = state?.profile;
+      const profileLine = profile
+        ? `\n\nRuntime profile: **${profile.profile === 'fpm' ? 'php-fpm' : 'long-running'}** (${profile.reason})`
+        : '';
       return {
-        contents: { kind: MarkupKind.Markdown, value: `${parts.join('\n\n---\n\n')}\n\n${profileLine}` },
-        range: hits[0].range,
+        contents: { kind: MarkupKind.Markdown, value: `${parts.join('\n\n---\n\n')}${profileLine}` },
+        ...(hits.length ? { range: hits[0].range } : {}),
       };
     } catch (e) {
       logError(`hover failed: ${e}`);
