@@ -3,10 +3,12 @@
 import type { Rule } from './types';
 import cProcessHeapLeak from './rules/c-process-heap-leak';
 import cRequestHeapLeak from './rules/c-request-heap-leak';
+import cMismatchedFree from './rules/c-mismatched-free';
+import cDoubleFree from './rules/c-double-free';
 import fpmMaxRequests from './rules/fpm-max-requests';
 import iniMemoryLimitUnbounded from './rules/ini-memory-limit-unbounded';
 
-export const allRules: Rule[] = [cProcessHeapLeak, cRequestHeapLeak, fpmMaxRequests, iniMemoryLimitUnbounded];
+export const allRules: Rule[] = [cProcessHeapLeak, cRequestHeapLeak, cMismatchedFree, cDoubleFree, fpmMaxRequests, iniMemoryLimitUnbounded];
 
 const byId = new Map(allRules.map((r) => [r.meta.id, r]));
 

@@ -1,0 +1,293 @@
+// What the ownership analysis knows about the Zend and libc APIs, in one table.
+// Adding an API function is one row below; the analysis (ownership.ts) reads
+// nothing else. Names are matched exactly against the callee identifier (or
+// the macro name of a statement-like macro).
+//
+// PHP 5 vs 7+: PHP 5's `RETURN_STRING(s, dup)` / `RETVAL_STRINGL(s, l, dup)` /
+// `add_assoc_string(z, k, s, dup)` took an extra `duplicate` argument: with 1
+// they copied `s`, with 0 they took ownership of it (and efree()d it later).
+// PHP 7+ dropped the argument and always copy. The `dupArg` column models this.
+
+/** Where an allocation's memory comes from; decides its lifetime and its matching deallocator. */
+export type Family =
+  /** malloc/calloc/realloc/strdup: process memory, survives the request. */
+  | 'libc'
+  /** emalloc & co: Zend MM request heap, wiped at request end (not in long-running runtimes). */
+  | 'zend-request'
+  /** pemalloc(…, 1) & co: persistent Zend allocation (malloc underneath), survives the request. */
+  | 'zend-persistent'
+  /** A fresh zend_string on the request heap (zend_string_alloc/init(…, 0)). */
+  | 'zend-string'
+  /** A fresh persistent zend_string (zend_string_alloc/init(…, 1)): survives the request. */
+  | 'zend-string-persistent';
+
+export interface FamilyInfo {
+  /** Shown in the hover: "libc heap (malloc): process memory". */
+  label: string;
+  /** 'process': survives the request; 'request': wiped at request end (php-fpm). */
+  lifetime: 'process' | 'request';
+  /** The deallocator to suggest, e.g. 'efree'. */
+  release: string;
+  /** Verb used in messages: "is never efree()d". */
+  releasedVerb: string;
+}
+
+export const FAMILIES: Record<Family, FamilyInfo> = {
+  libc: { label: 'libc heap (malloc): process memory', lifetime: 'process', release: 'free', releasedVerb: 'freed' },
+  'zend-request': {
+    label: 'Zend request heap (emalloc): request memory',
+    lifetime: 'request',
+    release: 'efree',
+    releasedVerb: 'efree()d',
+  },
+  'zend-persistent': {
+    label: 'Zend persistent heap (pemalloc(…, 1)): process memory',
+    lifetime: 'process',
+    release: 'pefree',
+    releasedVerb: 'pefree()d',
+  },
+  'zend-string': {
+    label: 'zend_string on the request heap: request memory',
+    lifetime: 'request',
+    release: 'zend_string_release',
+    releasedVerb: 'released (zend_string_release)',
+  },
+  'zend-string-persistent': {
+    label: 'persistent zend_string (…, 1): process memory',
+    lifetime: 'process',
+    release: 'zend_string_release',
+    releasedVerb: 'released (zend_string_release)',
+  },
+};
+
+/** How the allocated size is computed from the arguments (for messages only). */
+export type SizeSpec =
+  | { kind: 'arg'; index: number }
+  | { kind: 'product'; indexes: number[] }
+  /** safe_emalloc(nmemb, size, offset) = nmemb * size + offset */
+  | { kind: 'safe'; nmemb: number; size: number; offset: number };
+
+export interface Allocator {
+  /**
+   * The family, or a pair chosen by the persistent flag argument:
+   * [family when the flag is 0, family when it is 1].
+   */
+  family: Family | [Family, Family];
+  /** Index of the `persistent` argument (pemalloc(size, persistent)). */
+  persistentArg?: number;
+  /** realloc-like: this argument's old block is consumed (released into the new one). */
+  reallocArg?: number;
+  /** The block is returned through `*arg` (spprintf(&buf, …)) instead of the return value. */
+  outArg?: number;
+  size?: SizeSpec;
+  /** Replacement that keeps the memory on the request heap (quick fix), for libc allocators. */
+  zendEquivalent?: string;
+}
+
+/** Allocators: the call's result (or *outArg) is a fresh block the caller owns. */
+export const ALLOCATORS: Record<string, Allocator> = {
+  // libc: process memory
+  malloc: { family: 'libc', size: { kind: 'arg', index: 0 }, zendEquivalent: 'emalloc' },
+  calloc: { family: 'libc', size: { kind: 'product', indexes: [0, 1] }, zendEquivalent: 'ecalloc' },
+  realloc: { family: 'libc', reallocArg: 0, size: { kind: 'arg', index: 1 }, zendEquivalent: 'erealloc' },
+  strdup: { family: 'libc', zendEquivalent: 'estrdup' },
+  strndup: { family: 'libc', zendEquivalent: 'estrndup' },
+  /** zend_strndup is malloc-based (used for persistent copies). */
+  zend_strndup: { family: 'libc' },
+  // Zend request heap
+  emalloc: { family: 'zend-request', size: { kind: 'arg', index: 0 } },
+  ecalloc: { family: 'zend-request', size: { kind: 'product', indexes: [0, 1] } },
+  erealloc: { family: 'zend-request', reallocArg: 0, size: { kind: 'arg', index: 1 } },
+  estrdup: { family: 'zend-request' },
+  estrndup: { family: 'zend-request' },
+  safe_emalloc: { family: 'zend-request', size: { kind: 'safe', nmemb: 0, size: 1, offset: 2 } },
+  safe_erealloc: { family: 'zend-request', reallocArg: 0 },
+  emalloc_safe: { family: 'zend-request' },
+  /** spprintf(&buf, max, fmt, …): buf is emalloc'd. */
+  spprintf: { family: 'zend-request', outArg: 0 },
+  vspprintf: { family: 'zend-request', outArg: 0 },
+  zend_spprintf: { family: 'zend-request', outArg: 0 },
+  // persistent-flag allocators: [flag 0, flag 1]
+  pemalloc: { family: ['zend-request', 'zend-persistent'], persistentArg: 1, size: { kind: 'arg', index: 0 } },
+  pecalloc: {
+    family: ['zend-request', 'zend-persistent'],
+    persistentArg: 2,
+    size: { kind: 'product', indexes: [0, 1] },
+  },
+  perealloc: { family: ['zend-request', 'zend-persistent'], persistentArg: 2, reallocArg: 0, size: { kind: 'arg', index: 1 } },
+  pestrdup: { family: ['zend-request', 'zend-persistent'], persistentArg: 1 },
+  pestrndup: { family: ['zend-request', 'zend-persistent'], persistentArg: 2 },
+  safe_pemalloc: {
+    family: ['zend-request', 'zend-persistent'],
+    persistentArg: 3,
+    size: { kind: 'safe', nmemb: 0, size: 1, offset: 2 },
+  },
+  // zend_string: fresh strings with refcount 1
+  zend_string_alloc: { family: ['zend-string', 'zend-string-persistent'], persistentArg: 1 },
+  zend_string_safe_alloc: { family: ['zend-string', 'zend-string-persistent'], persistentArg: 3 },
+  zend_string_init: { family: ['zend-string', 'zend-string-persistent'], persistentArg: 2 },
+  zend_string_dup: { family: ['zend-string', 'zend-string-persistent'], persistentArg: 1 },
+  zend_string_realloc: { family: ['zend-string', 'zend-string-persistent'], persistentArg: 2, reallocArg: 0 },
+  zend_string_extend: { family: ['zend-string', 'zend-string-persistent'], persistentArg: 2, reallocArg: 0 },
+  zend_string_truncate: { family: ['zend-string', 'zend-string-persistent'], persistentArg: 2, reallocArg: 0 },
+  zend_string_concat2: { family: 'zend-string' },
+  zend_string_concat3: { family: 'zend-string' },
+  zend_strpprintf: { family: 'zend-string' },
+  strpprintf: { family: 'zend-string' },
+  zend_string_tolower: { family: 'zend-string' },
+  zend_string_toupper: { family: 'zend-string' },
+};
+
+export interface Deallocator {
+  /** Families this call releases correctly; others are a mismatch. A pair is chosen by persistentArg. */
+  families: Family[] | [Family[], Family[]];
+  /** The argument holding the block. */
+  arg: number;
+  persistentArg?: number;
+}
+
+const REQ_STR: Family[] = ['zend-string'];
+const ANY_STR: Family[] = ['zend-string', 'zend-string-persistent'];
+
+/** Deallocators: the argument's block is released. */
+export const DEALLOCATORS: Record<string, Deallocator> = {
+  /** free() also releases pemalloc(…, 1) blocks (they are malloc'd underneath). */
+  free: { families: ['libc', 'zend-persistent', 'zend-string-persistent'], arg: 0 },
+  /** efree() on a fresh request zend_string is what zend_string_efree() does: accepted. */
+  efree: { families: ['zend-request', 'zend-string'], arg: 0 },
+  efree_size: { families: ['zend-request'], arg: 0 },
+  efree_large: { families: ['zend-request'], arg: 0 },
+  pefree: { families: [['zend-request', 'zend-string'], ['zend-persistent', 'libc', 'zend-string-persistent']], arg: 0, persistentArg: 1 },
+  pefree_size: { families: [['zend-request'], ['zend-persistent', 'libc']], arg: 0, persistentArg: 2 },
+  zend_string_release: { families: ANY_STR, arg: 0 },
+  zend_string_release_ex: { families: [REQ_STR, ['zend-string-persistent']], arg: 0, persistentArg: 1 },
+  zend_string_free: { families: ANY_STR, arg: 0 },
+  zend_string_efree: { families: REQ_STR, arg: 0 },
+  zend_string_delref: { families: ANY_STR, arg: 0 },
+};
+
+/**
+ * Ownership transfers: after the call the block belongs to someone else
+ * (the return value, a zval, a hash table). `arg` is the argument moved.
+ * `returns`: the macro also returns from the function.
+ */
+export interface Transfer {
+  arg: number;
+  returns?: boolean;
+}
+
+export const TRANSFERS: Record<string, Transfer> = {
+  RETURN_STR: { arg: 0, returns: true },
+  RETURN_NEW_STR: { arg: 0, returns: true },
+  RETURN_INTERNED_STR: { arg: 0, returns: true },
+  RETVAL_STR: { arg: 0 },
+  RETVAL_NEW_STR: { arg: 0 },
+  RETVAL_INTERNED_STR: { arg: 0 },
+  ZVAL_STR: { arg: 1 },
+  ZVAL_NEW_STR: { arg: 1 },
+  ZVAL_INTERNED_STR: { arg: 1 },
+  ZVAL_PTR: { arg: 1 },
+  add_assoc_str: { arg: 2 },
+  add_assoc_str_ex: { arg: 3 },
+  add_next_index_str: { arg: 1 },
+  add_index_str: { arg: 2 },
+  add_property_str: { arg: 2 },
+};
+
+/**
+ * Copying sinks: they copy the string and leave the caller owning its block.
+ * `dupArg`: PHP 5's `duplicate` argument; when present and 0, the sink took
+ * ownership instead (a transfer). `returns`: the macro returns.
+ */
+export interface CopySink {
+  arg: number;
+  dupArg?: number;
+  returns?: boolean;
+}
+
+export const COPIES: Record<string, CopySink> = {
+  RETURN_STRING: { arg: 0, dupArg: 1, returns: true },
+  RETURN_STRINGL: { arg: 0, dupArg: 2, returns: true },
+  RETVAL_STRING: { arg: 0, dupArg: 1 },
+  RETVAL_STRINGL: { arg: 0, dupArg: 2 },
+  RETURN_STR_COPY: { arg: 0, returns: true },
+  RETVAL_STR_COPY: { arg: 0 },
+  ZVAL_STRING: { arg: 1, dupArg: 2 },
+  ZVAL_STRINGL: { arg: 1, dupArg: 3 },
+  ZVAL_STR_COPY: { arg: 1 },
+  add_assoc_string: { arg: 2, dupArg: 3 },
+  add_assoc_stringl: { arg: 2, dupArg: 4 },
+  add_next_index_string: { arg: 1, dupArg: 2 },
+  add_next_index_stringl: { arg: 1, dupArg: 3 },
+  add_index_string: { arg: 2, dupArg: 3 },
+  add_property_string: { arg: 2, dupArg: 3 },
+  zend_string_copy: { arg: 0 },
+};
+
+/**
+ * Functions that only read or write through the pointer and keep no reference
+ * to it (the block stays owned by the caller). Any other call that receives a
+ * tracked pointer is treated as an escape (it may keep it): no false alarms.
+ */
+export const READERS = new Set<string>([
+  'memset', 'memcpy', 'memmove', 'memcmp', 'memchr', 'bzero', 'explicit_bzero',
+  'strlen', 'strnlen', 'strcpy', 'strncpy', 'strlcpy', 'strcat', 'strncat', 'strlcat',
+  'strcmp', 'strncmp', 'strcasecmp', 'strncasecmp', 'strchr', 'strrchr', 'strstr', 'strspn', 'strcspn',
+  'sprintf', 'snprintf', 'vsnprintf', 'vsprintf', 'printf', 'fprintf', 'puts', 'fputs', 'fwrite', 'fread', 'write', 'read',
+  'sscanf', 'atoi', 'atol', 'strtol', 'strtoul', 'strtod', 'tolower', 'toupper',
+  'php_printf', 'php_error_docref', 'zend_error', 'zend_throw_error', 'zend_throw_exception', 'zend_throw_exception_ex',
+  'zend_argument_value_error', 'zend_value_error', 'zend_type_error', 'php_write', 'PHPWRITE', 'PUTS',
+  'zend_str_tolower', 'php_strtolower', 'php_strtoupper', 'zend_strlcpy', 'zend_strlcat', 'slprintf', 'snprintf_s',
+  'ZSTR_VAL', 'ZSTR_LEN', 'ZSTR_H', 'zend_string_hash_val', 'zend_string_equals', 'zend_string_equal_content',
+  'zend_string_equals_literal', 'zend_hash_find', 'zend_hash_str_find', 'zend_hash_exists', 'zend_hash_str_exists',
+  'zend_symtable_find', 'php_base64_encode', 'php_base64_decode', 'zend_string_forget_hash_val', 'ZSTR_IS_INTERNED',
+  'UNEXPECTED', 'EXPECTED', 'ZEND_ASSERT', 'assert', 'smart_str_appendl', 'smart_str_appends', 'smart_str_append',
+  'php_var_dump', 'zend_print_zval_r', 'strtok_r', 'crc32', 'php_crc32_bulk_update', 'md5', 'PHP_MD5Update', 'PHP_SHA1Update',
+]);
+
+/** Statement-like macros and calls that return from the function. */
+export const RETURNING_MACROS = new Set<string>([
+  'RETURN_TRUE', 'RETURN_FALSE', 'RETURN_NULL', 'RETURN_BOOL', 'RETURN_LONG', 'RETURN_DOUBLE', 'RETURN_EMPTY_STRING',
+  'RETURN_EMPTY_ARRAY', 'RETURN_ZVAL', 'RETURN_COPY', 'RETURN_COPY_VALUE', 'RETURN_COPY_DEREF', 'RETURN_OBJ',
+  'RETURN_OBJ_COPY', 'RETURN_ARR', 'RETURN_RES', 'RETURN_THROWS', 'RETURN_CHAR', 'RETURN_INTERNED_STR',
+  'RETURN_STRING', 'RETURN_STRINGL', 'RETURN_STR', 'RETURN_NEW_STR', 'RETURN_STR_COPY', 'RETURN_RESOURCE',
+  'RETURN_OBJ_COPY', 'RETURN_ZVAL_FAST', 'RETURN_LONG_FAST', 'RETURN_UNDEF', 'RETURN_NULL_FAST',
+]);
+
+/**
+ * Macros that may return early (parameter parsing failed). They are modelled
+ * as a branch: continue, or return.
+ */
+export const MAYBE_RETURNING_MACROS = new Set<string>([
+  'ZEND_PARSE_PARAMETERS_END', 'ZEND_PARSE_PARAMETERS_NONE', 'ZEND_PARSE_PARAMETERS_END_EX',
+]);
+
+/** Calls that never return (bail out, abort): a path ending there leaks nothing we report. */
+export const NORETURN = new Set<string>([
+  'zend_error_noreturn', 'zend_bailout', 'abort', 'exit', '_exit', 'ZEND_UNREACHABLE', 'EMPTY_SWITCH_DEFAULT_CASE',
+  'zend_out_of_memory', 'zend_error_noreturn_unchecked', 'php_error_noreturn',
+]);
+
+/** Statement macros opening a loop whose body is the following block (closed by *_FOREACH_END()). */
+export function isForeachMacro(name: string): boolean {
+  return /^ZEND_HASH_(MAP_|PACKED_)?(REVERSE_)?FOREACH/.test(name) && !name.endsWith('_END');
+}
+
+/** Function-defining macros whose body runs inside a request (PHP_FUNCTION, PHP_METHOD, …). */
+export const REQUEST_MACROS = new Set<string>([
+  'PHP_FUNCTION', 'PHP_METHOD', 'ZEND_FUNCTION', 'ZEND_METHOD', 'PHP_NAMED_FUNCTION', 'ZEND_NAMED_FUNCTION',
+  'PHP_RINIT_FUNCTION', 'ZEND_RINIT_FUNCTION',
+]);
+
+/**
+ * Lifecycle macros: MINIT/MSHUTDOWN run once per process, so process memory
+ * made there (kept in a global) is correct. RSHUTDOWN/MINFO are not analysed
+ * either. (RINIT is request code: see REQUEST_MACROS.)
+ */
+export const LIFECYCLE_MACROS = new Set<string>([
+  'PHP_MINIT_FUNCTION', 'PHP_MSHUTDOWN_FUNCTION', 'PHP_RSHUTDOWN_FUNCTION', 'PHP_MINFO_FUNCTION',
+  'ZEND_MINIT_FUNCTION', 'ZEND_MSHUTDOWN_FUNCTION', 'ZEND_RSHUTDOWN_FUNCTION', 'ZEND_MINFO_FUNCTION',
+  'PHP_GINIT_FUNCTION', 'PHP_GSHUTDOWN_FUNCTION', 'ZEND_GINIT_FUNCTION', 'ZEND_GSHUTDOWN_FUNCTION',
+  'ZEND_MODULE_STARTUP_D', 'ZEND_MODULE_SHUTDOWN_D', 'ZEND_MODULE_INFO_D', 'ZEND_MODULE_POST_ZEND_DEACTIVATE_D',
+  'ZEND_GET_MODULE', 'ZEND_TSRMLS_CACHE_DEFINE',
+]);

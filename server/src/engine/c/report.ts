@@ -1,0 +1,263 @@
+// Turns the ownership analysis into findings: messages, related locations,
+// hovers and quick fixes. Shared by the c-* rules.
+import type { Node } from 'web-tree-sitter';
+import type { Fix, RawFinding, RuleContext, TextEdit } from '../types';
+import { ALLOCATORS, FAMILIES, type Family } from './api';
+import { analyzeOwnership, type AllocSite, type LeakPoint, type OwnershipAnalysis, type SiteReport, type UnitAnalysis } from './ownership';
+
+/** The per-document analysis, computed once and shared by every C rule (the tree is deleted at dispose). */
+export function ownershipOf(ctx: RuleContext): OwnershipAnalysis {
+  return ctx.shared('c.ownership', () => analyzeOwnership(ctx.doc.text));
+}
+
+export const LONG_RUNNING = 'Swoole, webman, RoadRunner, Octane';
+
+export function formatBytes(b: number): string {
+  const MB = 1024 * 1024;
+  if (b >= MB) return `${+(b / MB).toFixed(1)} MB`;
+  if (b >= 1024) return `${+(b / 1024).toFixed(1)} kB`;
+  return b === 1 ? '1 byte' : `${b} bytes`;
+}
+
+/** `malloc(2 MB)`, `emalloc(name_len + 7)` or `strdup(…)`. */
+export function describeCall(site: AllocSite): string {
+  if (site.sizeBytes !== undefined && site.sizeBytes > 0) return `${site.fn}(${formatBytes(site.sizeBytes)})`;
+  const text = site.call.text;
+  if (text.length <= 48 && !/[\r\n]/.test(text)) return text;
+  return `${site.fn}(…)`;
+}
+
+function line1(ctx: RuleContext, offset: number): number {
+  return ctx.lines.positionAt(offset).line + 1;
+}
+
+/** The range a leak point is shown at: the exit statement, or the function's closing brace. */
+function leakRange(ctx: RuleContext, p: LeakPoint) {
+  if (p.kind === 'end') return ctx.lines.range(p.node.endIndex - 1, p.node.endIndex);
+  return ctx.lines.range(p.node.startIndex, p.node.endIndex);
+}
+
+function leakLabel(ctx: RuleContext, p: LeakPoint): string {
+  const line = line1(ctx, p.kind === 'end' ? p.node.endIndex - 1 : p.node.startIndex);
+  switch (p.kind) {
+    case 'end':
+      return `end of the function (line ${line})`;
+    case 'overwrite':
+      return `line ${line} (the variable is overwritten)`;
+    case 'zpp':
+      return `line ${line} (parameter parsing fails)`;
+    default: {
+      const first = p.node.text.split(/\r?\n|\r/)[0];
+      return `line ${line} (\`${first.length > 40 ? first.slice(0, 40) + '…' : first}\`)`;
+    }
+  }
+}
+
+function relatedMessage(p: LeakPoint, variable: string): string {
+  switch (p.kind) {
+    case 'overwrite':
+      return `the block is lost here: \`${variable}\` is overwritten while it still holds it`;
+    case 'zpp':
+      return 'leaks here when parameter parsing fails and the function returns';
+    case 'end':
+      return 'leaks here when this path is taken (the function ends)';
+    default:
+      return 'leaks here when this path is taken';
+  }
+}
+
+/** The message's "where": never released, or the first path that leaks. */
+function where(ctx: RuleContext, r: SiteReport, verb: string): string {
+  const p = r.leaks[0];
+  const line = line1(ctx, p.kind === 'end' ? p.node.endIndex - 1 : p.node.startIndex);
+  if (p.kind === 'overwrite') return `is not ${verb} before \`${r.site.variable}\` is overwritten on line ${line}`;
+  if (!r.handledSomewhere) return `is never ${verb}`;
+  return `is not ${verb} on the path through line ${line}`;
+}
+
+export function leakMessage(ctx: RuleContext, r: SiteReport): string {
+  const site = r.site;
+  const fam = FAMILIES[site.family];
+  const head = `\`${site.variable}\` = ${describeCall(site)} ${where(ctx, r, fam.releasedVerb)}`;
+  const size = site.sizeBytes ? `~${formatBytes(site.sizeBytes)}` : undefined;
+  if (fam.lifetime === 'process') {
+    const growth = size ? `grows by ${size} on every call` : 'grows on every call';
+    return `${head}: process memory survives the request, so the worker ${growth}${r.handledSomewhere ? ' that takes this path' : ''}`;
+  }
+  if (ctx.profile === 'long-running') {
+    return `${head}: under a long-running runtime (${LONG_RUNNING}) the request never ends, so it leaks ${size ? size + ' ' : ''}on every call${r.handledSomewhere ? ' that takes this path' : ''}`;
+  }
+  return `${head}: the Zend memory manager frees it at the end of the request under php-fpm, but it leaks on every call in long-running runtimes (${LONG_RUNNING})`;
+}
+
+function lifetimeText(family: Family, profile: RuleContext['profile']): string {
+  if (FAMILIES[family].lifetime === 'process') {
+    return 'survives the request: nothing frees it until the worker process exits (php-fpm `pm.max_requests`, a restart). `memory_limit` does not see it; the process RSS grows.';
+  }
+  return profile === 'long-running'
+    ? `freed at request end by the Zend memory manager, but a long-running runtime (${LONG_RUNNING}) never ends its request: it is never freed and grows \`memory_get_usage()\`.`
+    : `freed at request end by the Zend memory manager under php-fpm / \`php -S\` (debug builds report it as a leak); never freed in long-running runtimes (${LONG_RUNNING}).`;
+}
+
+export function leakHover(ctx: RuleContext, r: SiteReport): string {
+  const site = r.site;
+  const fam = FAMILIES[site.family];
+  const exits = r.leaks.map((p) => `- ${leakLabel(ctx, p)}`).join('\n');
+  return [
+    `**\`${site.variable}\` = ${describeCall(site)}**`,
+    '',
+    `- **Family:** ${fam.label}; release it with \`${fam.release}()\`.`,
+    `- **Lifetime:** ${lifetimeText(site.family, ctx.profile)}`,
+    `- **Profile:** \`${ctx.profile}\`${ctx.profile === 'fpm' ? ' (every request starts clean)' : ' (all requests share one PHP request)'}.`,
+    '',
+    `Leaks at:`,
+    exits,
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------- quick fixes
+
+function releaseCall(site: AllocSite): string {
+  switch (site.family) {
+    case 'libc':
+      return `free(${site.variable})`;
+    case 'zend-request':
+      return `efree(${site.variable})`;
+    case 'zend-persistent':
+      return `pefree(${site.variable}, 1)`;
+    default:
+      return `zend_string_release(${site.variable})`;
+  }
+}
+
+function mentions(n: Node, name: string): boolean {
+  for (const id of n.descendantsOfType('identifier')) if (id?.text === name) return true;
+  return n.type === 'identifier' && n.text === name;
+}
+
+/** True when only white space precedes the offset on its line. */
+function startsLine(ctx: RuleContext, offset: number): boolean {
+  const pos = ctx.lines.positionAt(offset);
+  return /^[ \t]*$/.test(ctx.lines.lineText(pos.line).slice(0, pos.character));
+}
+
+function lineStart(ctx: RuleContext, offset: number): number {
+  return ctx.lines.offsetAt({ line: ctx.lines.positionAt(offset).line, character: 0 });
+}
+
+function insertBefore(ctx: RuleContext, offset: number, indent: string, text: string): TextEdit {
+  const at = lineStart(ctx, offset);
+  return { range: ctx.lines.range(at, at), newText: `${indent}${text}${ctx.lines.eol}` };
+}
+
+function within(outer: Node, inner: Node): boolean {
+  return outer.startIndex <= inner.startIndex && inner.endIndex <= outer.endIndex;
+}
+
+/** "Insert efree(foo) before the function's exits": undefined when any exit cannot be fixed safely. */
+export function insertReleaseFix(ctx: RuleContext, ua: UnitAnalysis, r: SiteReport): Fix | undefined {
+  const site = r.site;
+  const v = site.variable;
+  if (!r.leaks.length || ua.shadowed.has(v)) return undefined;
+  const scope = ua.scopes.get(v);
+  if (!scope) return undefined;
+  const call = releaseCall(site);
+  const eol = ctx.lines.eol;
+  const edits: TextEdit[] = [];
+  for (const p of r.leaks) {
+    if (p.kind === 'overwrite' || p.kind === 'zpp' || p.cfgNode === undefined) return undefined;
+    if (!r.insertSafe.get(p.cfgNode)) return undefined;
+    if (p.kind === 'end') {
+      const body = p.node;
+      if (scope.startIndex !== body.startIndex) return undefined;
+      const close = body.endIndex - 1;
+      if (!startsLine(ctx, close)) return undefined;
+      const stmts = body.namedChildren.filter((c) => c && c.type !== 'comment');
+      const indent = stmts.length ? ctx.lines.indentOf(ctx.lines.positionAt(stmts[0]!.startIndex).line) : ctx.lines.indentOf(ctx.lines.positionAt(close).line) + '\t';
+      edits.push(insertBefore(ctx, close, indent, `${call};`));
+      continue;
+    }
+    const stmt = p.node;
+    const parent = stmt.parent;
+    if (!parent || (parent.type !== 'compound_statement' && parent.type !== 'case_statement')) return undefined;
+    if (!within(scope, stmt) || !startsLine(ctx, stmt.startIndex)) return undefined;
+    const indent = ctx.lines.indentOf(ctx.lines.positionAt(stmt.startIndex).line);
+    if (mentions(stmt, v)) {
+      // RETURN_STRING(buf); -> RETVAL_STRING(buf); efree(buf); return;
+      const expr = stmt.namedChildren[0];
+      const callee = expr?.type === 'call_expression' ? expr.childForFieldName('function') : null;
+      const args = expr?.childForFieldName('arguments')?.namedChildren.filter((c) => c && c.type !== 'comment') ?? [];
+      const last = stmt.children[stmt.childCount - 1];
+      const name = callee?.text;
+      const php7 = (name === 'RETURN_STRING' && args.length === 1) || (name === 'RETURN_STRINGL' && args.length === 2);
+      if (!php7 || !callee || !last || last.type !== ';' || last.isMissing || !startsLine(ctx, stmt.startIndex)) return undefined;
+      edits.push({ range: ctx.lines.range(callee.startIndex, callee.startIndex + 'RETURN'.length), newText: 'RETVAL' });
+      edits.push({
+        range: ctx.lines.range(stmt.endIndex, stmt.endIndex),
+        newText: `${eol}${indent}${call};${eol}${indent}return;`,
+      });
+      continue;
+    }
+    edits.push(insertBefore(ctx, stmt.startIndex, indent, `${call};`));
+  }
+  const fn = call.slice(0, call.indexOf('('));
+  return { title: `Insert ${call} before the function's exits`, edits: dedupe(edits), isPreferred: fn !== 'free' };
+}
+
+function dedupe(edits: TextEdit[]): TextEdit[] {
+  const seen = new Set<string>();
+  return edits.filter((e) => {
+    const k = `${e.range.start.line}:${e.range.start.character}:${e.newText}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** "Switch to the Zend allocator: emalloc": malloc -> emalloc and the matching free(p) -> efree(p). */
+export function zendSwitchFix(ctx: RuleContext, ua: UnitAnalysis, r: SiteReport): Fix | undefined {
+  const site = r.site;
+  const to = ALLOCATORS[site.fn]?.zendEquivalent;
+  if (site.family !== 'libc' || !to || r.leftFunction || r.reallocated) return undefined;
+  const edits: TextEdit[] = [{ range: ctx.lines.range(site.callee.startIndex, site.callee.endIndex), newText: to }];
+  for (const ev of ua.deallocs) {
+    const mine = ev.seen.some((s) => s.site?.id === site.id);
+    if (!mine) continue;
+    // The same free() also releases other blocks: switching it would mismatch them.
+    if (ev.seen.some((s) => !s.site || s.site.id !== site.id) || ev.fn !== 'free') return undefined;
+    const callee = ev.call.childForFieldName('function');
+    if (!callee) return undefined;
+    edits.push({ range: ctx.lines.range(callee.startIndex, callee.endIndex), newText: 'efree' });
+  }
+  return { title: `Switch to the Zend allocator: ${to}`, edits, isPreferred: true };
+}
+
+/** The leak findings of one lifetime class (process or request memory) in request code. */
+export function leakFindings(ctx: RuleContext, lifetime: 'process' | 'request'): RawFinding[] {
+  const analysis = ownershipOf(ctx);
+  const out: RawFinding[] = [];
+  for (const ua of analysis.units) {
+    if (ua.unit.kind !== 'request' && ua.unit.kind !== 'helper') continue;
+    for (const r of ua.sites) {
+      if (!r.leaks.length || FAMILIES[r.site.family].lifetime !== lifetime) continue;
+      const fixes: Fix[] = [];
+      if (lifetime === 'process') {
+        const z = zendSwitchFix(ctx, ua, r);
+        if (z) fixes.push(z);
+      }
+      const ins = insertReleaseFix(ctx, ua, r);
+      if (ins) {
+        if (fixes.length) ins.isPreferred = false;
+        fixes.push(ins);
+      }
+      out.push({
+        message: leakMessage(ctx, r),
+        range: ctx.lines.range(r.site.call.startIndex, r.site.call.endIndex),
+        related: r.leaks.map((p) => ({ range: leakRange(ctx, p), message: relatedMessage(p, r.site.variable) })),
+        hover: leakHover(ctx, r),
+        fixes: fixes.length ? fixes : undefined,
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,184 @@
+// Function units: the function bodies of a C translation unit, classified as
+// request code (PHP_FUNCTION, PHP_METHOD, … and the plain C helpers they
+// call), lifecycle code (PHP_MINIT_FUNCTION, …) or other.
+//
+// tree-sitter-c quirks handled here:
+// - `PHP_FUNCTION(name) { … }` parses as a function_definition whose type is
+//   PHP_FUNCTION and whose declarator is a parenthesized_declarator;
+// - `PHP_METHOD(Foo, bar) { … }` at top level parses as an expression_statement
+//   (a call with a MISSING ';') followed by a separate compound_statement;
+// - `static PHP_METHOD(Foo, bar) { … }` parses as a function_definition with a
+//   macro_type_specifier (and an ERROR node inside the header).
+import type { Node } from 'web-tree-sitter';
+import { LIFECYCLE_MACROS, REQUEST_MACROS } from './api';
+
+export type UnitKind = 'request' | 'lifecycle' | 'helper' | 'other';
+
+export interface FunctionUnit {
+  kind: UnitKind;
+  /** PHP_FUNCTION(name) -> "name", PHP_METHOD(Foo, bar) -> "Foo::bar", helpers: their C name. */
+  name: string;
+  /** The defining macro (PHP_FUNCTION …) when there is one. */
+  macro?: string;
+  /** The function body (a compound_statement). */
+  body: Node;
+  /** Parameter names (plain C functions). */
+  params: string[];
+  /** Whether the function is declared static. */
+  isStatic: boolean;
+}
+
+function macroNameOf(node: Node): string | undefined {
+  // The first identifier-like leaf naming a known macro in the header.
+  const stack: Node[] = [node];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n.type === 'compound_statement') continue;
+    if ((n.type === 'identifier' || n.type === 'type_identifier') && (REQUEST_MACROS.has(n.text) || LIFECYCLE_MACROS.has(n.text))) {
+      return n.text;
+    }
+    const cs = n.children;
+    for (let i = cs.length - 1; i >= 0; i--) if (cs[i]) stack.push(cs[i]);
+  }
+  return undefined;
+}
+
+function identifiersIn(node: Node | null): string[] {
+  const out: string[] = [];
+  if (!node) return out;
+  const stack: Node[] = [node];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n.type === 'identifier' || n.type === 'type_identifier') out.push(n.text);
+    const cs = n.children;
+    for (let i = cs.length - 1; i >= 0; i--) if (cs[i]) stack.push(cs[i]);
+  }
+  return out;
+}
+
+/** The innermost function_declarator inside a declarator chain. */
+function functionDeclarator(decl: Node | null): Node | null {
+  let d = decl;
+  for (let i = 0; d && i < 16; i++) {
+    if (d.type === 'function_declarator') return d;
+    d = d.childForFieldName('declarator');
+  }
+  return null;
+}
+
+function declaratorName(decl: Node | null): string | undefined {
+  let d = decl;
+  for (let i = 0; d && i < 16; i++) {
+    if (d.type === 'identifier' || d.type === 'field_identifier') return d.text;
+    const next: Node | null = d.childForFieldName('declarator');
+    if (!next) {
+      // parenthesized_declarator has no field: take its first named child.
+      d = d.namedChildren.find((c) => c && c.type !== 'comment') ?? null;
+    } else d = next;
+  }
+  return undefined;
+}
+
+function unitFromDefinition(def: Node): FunctionUnit | undefined {
+  const body = def.childForFieldName('body');
+  if (!body || body.type !== 'compound_statement') return undefined;
+  const isStatic = def.children.some((c) => c?.type === 'storage_class_specifier' && c.text === 'static');
+  const macro = macroNameOf(def);
+  if (macro) {
+    const args = identifiersIn(def).filter((t) => t !== macro && t !== 'static');
+    const kind: UnitKind = REQUEST_MACROS.has(macro) ? 'request' : 'lifecycle';
+    return { kind, name: args.join('::') || macro, macro, body, params: [], isStatic };
+  }
+  const fd = functionDeclarator(def.childForFieldName('declarator'));
+  if (!fd) return undefined;
+  const name = declaratorName(fd.childForFieldName('declarator'));
+  if (!name) return undefined;
+  const params: string[] = [];
+  const plist = fd.childForFieldName('parameters');
+  for (const p of plist?.namedChildren ?? []) {
+    if (p?.type !== 'parameter_declaration') continue;
+    const n = declaratorName(p.childForFieldName('declarator'));
+    if (n) params.push(n);
+  }
+  return { kind: 'other', name, body, params, isStatic };
+}
+
+function collect(container: Node, out: FunctionUnit[]): void {
+  const cs = container.namedChildren.filter((c): c is Node => !!c);
+  for (let i = 0; i < cs.length; i++) {
+    const n = cs[i];
+    switch (n.type) {
+      case 'function_definition': {
+        const u = unitFromDefinition(n);
+        if (u) out.push(u);
+        break;
+      }
+      case 'expression_statement': {
+        // PHP_METHOD(Foo, bar) followed by its body as a separate block.
+        const call = n.namedChildren[0];
+        const callee = call?.type === 'call_expression' ? call.childForFieldName('function') : null;
+        const macro = callee?.type === 'identifier' ? callee.text : undefined;
+        if (!macro || !(REQUEST_MACROS.has(macro) || LIFECYCLE_MACROS.has(macro))) break;
+        let j = i + 1;
+        while (j < cs.length && cs[j].type === 'comment') j++;
+        const body = cs[j];
+        if (body?.type !== 'compound_statement') break;
+        const args = identifiersIn(call!.childForFieldName('arguments'));
+        out.push({
+          kind: REQUEST_MACROS.has(macro) ? 'request' : 'lifecycle',
+          name: args.join('::') || macro,
+          macro,
+          body,
+          params: [],
+          isStatic: false,
+        });
+        i = j;
+        break;
+      }
+      case 'preproc_if':
+      case 'preproc_ifdef':
+      case 'preproc_else':
+      case 'preproc_elif':
+      case 'preproc_elifdef':
+      case 'linkage_specification':
+      case 'declaration_list':
+        collect(n, out);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/** Callee names of the direct calls inside a node. */
+export function calleesIn(node: Node): Set<string> {
+  const out = new Set<string>();
+  for (const call of node.descendantsOfType('call_expression')) {
+    const f = call?.childForFieldName('function');
+    if (f?.type === 'identifier') out.add(f.text);
+  }
+  return out;
+}
+
+/**
+ * Finds the function units of a translation unit. Plain C functions called
+ * (directly or transitively) from request code become 'helper' units.
+ */
+export function findUnits(root: Node): FunctionUnit[] {
+  const units: FunctionUnit[] = [];
+  collect(root, units);
+  const byName = new Map<string, FunctionUnit>();
+  for (const u of units) if (u.kind === 'other' && !byName.has(u.name)) byName.set(u.name, u);
+  const queue = units.filter((u) => u.kind === 'request');
+  while (queue.length) {
+    const u = queue.shift()!;
+    for (const name of calleesIn(u.body)) {
+      const h = byName.get(name);
+      if (h && h.kind === 'other') {
+        h.kind = 'helper';
+        queue.push(h);
+      }
+    }
+  }
+  return units;
+}
