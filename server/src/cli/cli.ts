@@ -25,7 +25,11 @@ import {
 } from '../engine';
 import { formatJson, formatSarif, formatText, type FileResult } from '../engine/report';
 
-class UsageError extends Error {}
+class UsageError extends Error {
+  constructor(message: string, readonly showHint = true) {
+    super(message);
+  }
+}
 
 const USAGE = `Usage: php-leak scan [paths...] [options]
 
@@ -60,7 +64,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr(`php-leak: ${e.message}\n`);
-      io.stderr(`Run 'php-leak --help' for usage.\n`);
+      if (e.showHint) io.stderr(`Run 'php-leak --help' for usage.\n`);
       return 2;
     }
     io.stderr(`php-leak: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
@@ -148,10 +152,11 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   );
   if (problems.length) throw new UsageError(problems[0].replace(/^phpLeak\.rules\.?/, '--rule '));
 
-  const roots = (paths.length ? paths : ['.']).map((p) => path.resolve(io.cwd, p));
-  for (const root of roots) {
-    if (!fs.existsSync(root)) throw new UsageError(`no such file or directory: ${path.relative(io.cwd, root) || root}`);
-  }
+  const args = paths.length ? paths : ['.'];
+  const roots = args.map((p) => path.resolve(io.cwd, p));
+  roots.forEach((root, i) => {
+    if (!fs.existsSync(root)) throw new UsageError(`no such file or directory: ${args[i]}`, false);
+  });
 
   await initEngine({ wasmDir: __dirname });
 

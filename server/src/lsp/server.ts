@@ -88,7 +88,9 @@ export function startServer(connection: Connection): void {
     for (const p of fresh) reportedProblems.add(p);
     if (fresh.length) {
       for (const p of fresh) log(`settings: ${p}`);
-      void connection.window.showWarningMessage(`PHP Leak Diagnostics: ${fresh.join('; ')}`);
+      // A window/showMessage notification, not showWarningMessage (a window/showMessageRequest):
+      // some clients (Neovim) block on a request until the user answers it.
+      void connection.sendNotification('window/showMessage', { type: 2 /* Warning */, message: `PHP Leak Diagnostics: ${fresh.join('; ')}` });
     }
     return settings;
   }
