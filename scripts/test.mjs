@@ -4,10 +4,11 @@
 //   cli     the bundled CLI as a child process (outputs, exit codes, SARIF schema)
 //   lsp     the bundled server over stdio, as an LSP client would drive it
 //   nvim    the bundled server in headless Neovim (another real LSP client)
+//   runtime real PHP: a fixture extension's static verdicts against measured memory slopes
 //   vscode  the integration suite inside a real VS Code (code-server) extension host
 // `npm test -- unit cli` runs only the named tiers.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,7 @@ const tiers = {
   cli: mochaTier('cli', 60000),
   lsp: mochaTier('lsp', 60000),
   nvim: mochaTier('nvim', 60000),
+  runtime: mochaTier('runtime', 300000),
   vscode: { cmd: process.execPath, args: [join(root, 'test', 'vscode', 'run-code-server.mjs')] },
 };
 
