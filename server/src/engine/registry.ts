@@ -7,8 +7,9 @@ import cMismatchedFree from './rules/c-mismatched-free';
 import cDoubleFree from './rules/c-double-free';
 import fpmMaxRequests from './rules/fpm-max-requests';
 import iniMemoryLimitUnbounded from './rules/ini-memory-limit-unbounded';
+import phpUnboundedStaticGrowth from './rules/php-unbounded-static-growth';
 
-export const allRules: Rule[] = [cProcessHeapLeak, cRequestHeapLeak, cMismatchedFree, cDoubleFree, fpmMaxRequests, iniMemoryLimitUnbounded];
+export const allRules: Rule[] = [cProcessHeapLeak, cRequestHeapLeak, cMismatchedFree, cDoubleFree, fpmMaxRequests, iniMemoryLimitUnbounded, phpUnboundedStaticGrowth];
 
 const byId = new Map(allRules.map((r) => [r.meta.id, r]));
 

@@ -1,0 +1,335 @@
+// Is the set of keys an array write can use bounded? Literal keys, class
+// constants and enum cases are; so is a variable checked against a fixed set by
+// an enclosing `if (in_array($k, [...]))`, `switch`/`case`, a `match` with
+// literal arms, or an early exit (`if (!in_array(...)) return;`). Anything
+// else is taken as unbounded, with the most telling reason we can name
+// (time(), uniqid(), request input, an id, a loop variable, a parameter).
+import { nameOf, sourceOf, type FunctionScope, type OwnedNode } from './scopes';
+import type { PhpNode } from './parse';
+
+/** `rank` orders reasons by how telling they are: the clock > fresh values > request input > the rest. */
+export type KeyVerdict = { bounded: true } | { bounded: false; reason: string; rank: number };
+
+const BOUNDED: KeyVerdict = { bounded: true };
+
+function unbounded(reason: string): KeyVerdict {
+  const rank = /time\(|a new key every|as time passes|microtime|hrtime|date\(/.test(reason)
+    ? 4
+    : /a new key on|one key per object|session/.test(reason)
+      ? 3
+      : /request input/.test(reason)
+        ? 2
+        : /loop variable|distinct|parameter/.test(reason)
+          ? 1
+          : 0;
+  return { bounded: false, reason, rank };
+}
+
+/** The more telling of two verdicts on parts of one key (bounded only if both are). */
+function worst(a: KeyVerdict, b: KeyVerdict): KeyVerdict {
+  if (a.bounded) return b;
+  if (b.bounded) return a;
+  return b.rank > a.rank ? b : a;
+}
+
+/** Functions whose result changes with the clock: `time() … a new key every second`. */
+const CLOCK: Record<string, string> = {
+  time: 'keyed by time(): a new key every second',
+  microtime: 'keyed by microtime(): a new key on every call',
+  hrtime: 'keyed by hrtime(): a new key on every call',
+  date: 'keyed by date(): a new key every period of the format, for ever',
+  gmdate: 'keyed by gmdate(): a new key every period of the format, for ever',
+  strtotime: 'keyed by strtotime(): a new key as time passes',
+  mktime: 'keyed by mktime(): a new key as time passes',
+  now: 'keyed by now(): a new key as time passes',
+};
+
+/** Functions that return a fresh value on (nearly) every call. */
+const FRESH: Record<string, string> = {
+  uniqid: 'keyed by uniqid(): a new key on every call',
+  random_int: 'keyed by random_int(): a new key on (nearly) every call',
+  random_bytes: 'keyed by random_bytes(): a new key on every call',
+  rand: 'keyed by rand(): a new key on (nearly) every call',
+  mt_rand: 'keyed by mt_rand(): a new key on (nearly) every call',
+  lcg_value: 'keyed by lcg_value(): a new key on every call',
+  spl_object_id: 'keyed by spl_object_id(): one key per object',
+  spl_object_hash: 'keyed by spl_object_hash(): one key per object',
+  session_id: 'keyed by session_id(): one key per session',
+  session_create_id: 'keyed by session_create_id(): a new key on every call',
+};
+
+const REQUEST_VARS = new Set(['_GET', '_POST', '_REQUEST', '_COOKIE', '_SERVER', '_FILES', '_SESSION', '_ENV']);
+const REQUEST_NAMES = /^(request|req|input|query|params|payload|body|headers?|cookies?|session)$/i;
+
+/** Plain functions whose result is bounded by a bounded input (or constant-valued). */
+const PASS_THROUGH = new Set([
+  'strtolower', 'strtoupper', 'trim', 'ltrim', 'rtrim', 'ucfirst', 'lcfirst', 'ucwords', 'md5', 'sha1', 'crc32', 'hash',
+  'intval', 'strval', 'floatval', 'boolval', 'json_encode', 'serialize', 'implode', 'join', 'sprintf', 'str_replace',
+  'substr', 'mb_strtolower', 'mb_strtoupper', 'abs', 'min', 'max', 'get_class', 'get_parent_class', 'gettype',
+  'get_debug_type', 'php_sapi_name', 'phpversion', 'getenv', 'config', 'env', 'constant',
+]);
+
+function callName(node: PhpNode): string | undefined {
+  if (node.kind !== 'call') return undefined;
+  const n = nameOf(node.what);
+  if (node.what?.kind === 'name' && n) {
+    const i = n.lastIndexOf('\\');
+    return (i >= 0 ? n.slice(i + 1) : n).toLowerCase();
+  }
+  return undefined;
+}
+
+function isLiteral(node: PhpNode | null | undefined): boolean {
+  if (!node) return false;
+  return ['string', 'number', 'boolean', 'nullkeyword', 'magic', 'nowdoc'].includes(node.kind);
+}
+
+/** A compile-time constant: literal, constant, class constant, enum case (and its ->value / ->name). */
+function isConstantExpr(node: PhpNode | null | undefined): boolean {
+  if (!node) return false;
+  if (isLiteral(node)) return true;
+  if (node.kind === 'name') return true; // FOO (a constant fetch)
+  if (node.kind === 'staticlookup' && node.offset?.kind === 'identifier') return true; // X::C, E::Case, X::class
+  if (node.kind === 'propertylookup' || node.kind === 'nullsafepropertylookup') {
+    const prop = nameOf(node.offset);
+    return (prop === 'value' || prop === 'name') && node.what?.kind === 'staticlookup' && node.what.offset?.kind === 'identifier';
+  }
+  if (node.kind === 'array') return (node.items ?? []).every((it: PhpNode) => it && isConstantExpr(it.kind === 'entry' ? it.value : it) && (it.kind !== 'entry' || !it.key || isConstantExpr(it.key)));
+  if (node.kind === 'unary' && (node.type === '-' || node.type === '+')) return isConstantExpr(node.what);
+  return false;
+}
+
+/** A fixed set of values: an array literal of constants, or a (class) constant holding one. */
+function isFixedSet(node: PhpNode | null | undefined): boolean {
+  if (!node) return false;
+  if (node.kind === 'array') return isConstantExpr(node);
+  return node.kind === 'name' || (node.kind === 'staticlookup' && node.offset?.kind === 'identifier');
+}
+
+function isVar(node: PhpNode | null | undefined, name: string): boolean {
+  return !!node && node.kind === 'variable' && node.name === name;
+}
+
+/** `test` being true implies `$name` is in a fixed set. */
+function constrains(test: PhpNode | null | undefined, name: string): boolean {
+  if (!test) return false;
+  switch (test.kind) {
+    case 'call': {
+      const fn = callName(test);
+      const args: PhpNode[] = test.arguments ?? [];
+      if (fn === 'in_array') return isVar(args[0], name) && isFixedSet(args[1]);
+      if (fn === 'array_key_exists') return isVar(args[0], name) && isFixedSet(args[1]);
+      return false;
+    }
+    case 'isset':
+      return (test.variables ?? []).some((v: PhpNode) => v?.kind === 'offsetlookup' && isVar(v.offset, name) && isFixedSet(v.what));
+    case 'bin':
+      if (test.type === '===' || test.type === '==') {
+        return (isVar(test.left, name) && isConstantExpr(test.right)) || (isVar(test.right, name) && isConstantExpr(test.left));
+      }
+      if (test.type === '&&' || test.type === 'and') return constrains(test.left, name) || constrains(test.right, name);
+      if (test.type === '||' || test.type === 'or') return constrains(test.left, name) && constrains(test.right, name);
+      return false;
+    case 'unary':
+      return test.type === '!' && excludes(test.what, name);
+    default:
+      return false;
+  }
+}
+
+/** `test` being false implies `$name` is in a fixed set. */
+function excludes(test: PhpNode | null | undefined, name: string): boolean {
+  if (!test) return false;
+  if (test.kind === 'unary' && test.type === '!') return constrains(test.what, name);
+  if (test.kind === 'bin') {
+    if (test.type === '!==' || test.type === '!=') {
+      return (isVar(test.left, name) && isConstantExpr(test.right)) || (isVar(test.right, name) && isConstantExpr(test.left));
+    }
+    if (test.type === '||' || test.type === 'or') return excludes(test.left, name) || excludes(test.right, name);
+    if (test.type === '&&' || test.type === 'and') return excludes(test.left, name) && excludes(test.right, name);
+  }
+  return false;
+}
+
+function endsWithJump(body: PhpNode | null | undefined): boolean {
+  if (!body) return false;
+  const last = body.kind === 'block' ? (body.children ?? [])[body.children?.length - 1] : body;
+  if (!last) return false;
+  if (['return', 'throw', 'continue', 'break', 'exit'].includes(last.kind)) return true;
+  if (last.kind === 'expressionstatement') return ['throw', 'exit'].includes(last.expression?.kind);
+  return false;
+}
+
+/** Is `$name` known, at `at` (with its parents), to be one of a fixed set of values? */
+function guarded(name: string, at: OwnedNode): boolean {
+  const chain = [...at.parents, at.node];
+  for (let i = chain.length - 2; i >= 0; i--) {
+    const p = chain[i];
+    const child = chain[i + 1];
+    if (p.kind === 'if' || p.kind === 'retif') {
+      const yes = p.kind === 'if' ? p.body : p.trueExpr;
+      const no = p.kind === 'if' ? p.alternate : p.falseExpr;
+      if (child === yes && constrains(p.test, name)) return true;
+      if (child === no && excludes(p.test, name)) return true;
+    }
+    if (p.kind === 'case' && isConstantExpr(p.test)) {
+      const sw = chain.slice(0, i).reverse().find((n) => n.kind === 'switch');
+      if (sw && isVar(sw.test, name)) return true;
+    }
+    if (p.kind === 'foreach' && child === p.body && isFixedSet(p.source) && (isVar(p.value, name) || isVar(p.key, name))) return true;
+    // Earlier statements of the same block: `if (!in_array($k, [...])) { return; }`.
+    const siblings: PhpNode[] | undefined = p.kind === 'block' || p.kind === 'program' ? p.children : undefined;
+    if (siblings) {
+      for (const s of siblings) {
+        if (s === child) break;
+        if (s?.kind === 'if' && !s.alternate && endsWithJump(s.body) && excludes(s.test, name)) return true;
+      }
+    }
+  }
+  return false;
+}
+
+export interface KeyContext {
+  scope: FunctionScope;
+  text: string;
+}
+
+/** Finds the `$name = …` assignments and loop bindings of a local variable in the scope. */
+function definitionsOf(name: string, ctx: KeyContext): Array<{ kind: 'assign'; value: PhpNode; at: OwnedNode } | { kind: 'foreach'; source: PhpNode; at: OwnedNode } | { kind: 'other'; at: OwnedNode }> {
+  const defs: ReturnType<typeof definitionsOf> = [];
+  for (const o of ctx.scope.owned) {
+    const n = o.node;
+    if (n.kind === 'assign' && isVar(n.left, name)) {
+      if (n.operator === '=' || n.operator === '??=') defs.push({ kind: 'assign', value: n.right, at: o });
+      else defs.push({ kind: 'other', at: o });
+    } else if (n.kind === 'foreach' && (isVar(n.value, name) || isVar(n.key, name))) {
+      defs.push({ kind: 'foreach', source: n.source, at: o });
+    } else if ((n.kind === 'post' || n.kind === 'pre') && isVar(n.what, name)) {
+      defs.push({ kind: 'other', at: o });
+    } else if (n.kind === 'list' || n.kind === 'array') {
+      // [$a, $b] = … destructuring: unknown values.
+      const o2 = o.parents[o.parents.length - 1];
+      if (o2?.kind === 'assign' && o2.left === n && (n.items ?? []).some((it: PhpNode) => isVar(it?.kind === 'entry' ? it.value : it, name))) defs.push({ kind: 'other', at: o });
+    }
+  }
+  return defs;
+}
+
+/**
+ * Decides whether `key` (an array offset written at `at`) ranges over a
+ * bounded set, following local variables through their assignments.
+ */
+export function keyVerdict(key: PhpNode, at: OwnedNode, ctx: KeyContext, seen: Set<string> = new Set()): KeyVerdict {
+  const src = () => sourceOf(ctx.text, key);
+  if (isConstantExpr(key)) return BOUNDED;
+  switch (key.kind) {
+    case 'encapsed': {
+      let acc: KeyVerdict = BOUNDED;
+      for (const part of key.value ?? []) {
+        const e = part?.kind === 'encapsedpart' ? part.expression : part;
+        if (e) acc = worst(acc, keyVerdict(e, at, ctx, seen));
+      }
+      return acc;
+    }
+    case 'bin': {
+      if (['===', '==', '!==', '!=', '<', '>', '<=', '>=', '&&', '||', 'and', 'or', 'xor', 'instanceof', '<=>'].includes(key.type)) return BOUNDED;
+      if ((key.type === '%' || key.type === '&') && isConstantExpr(key.right)) return BOUNDED;
+      return worst(keyVerdict(key.left, at, ctx, seen), keyVerdict(key.right, at, ctx, seen));
+    }
+    case 'unary':
+      return key.type === '!' ? BOUNDED : keyVerdict(key.what, at, ctx, seen);
+    case 'cast':
+      return key.type === 'bool' || key.type === 'boolean' ? BOUNDED : keyVerdict(key.expr, at, ctx, seen);
+    case 'retif': {
+      return worst(keyVerdict(key.trueExpr ?? key.test, at, ctx, seen), keyVerdict(key.falseExpr, at, ctx, seen));
+    }
+    case 'match': {
+      let acc: KeyVerdict = BOUNDED;
+      for (const arm of key.arms ?? []) if (arm?.body) acc = worst(acc, keyVerdict(arm.body, at, ctx, seen));
+      return acc;
+    }
+    case 'call': {
+      const fn = callName(key);
+      if (fn && CLOCK[fn]) return unbounded(CLOCK[fn]);
+      if (fn && FRESH[fn]) return unbounded(FRESH[fn]);
+      if (fn === 'request') return unbounded('keyed by request input: the client chooses the keys');
+      // Carbon::now(), now()->…, Str::uuid(), Uuid::uuid4()
+      const text = src();
+      if (/\b(now|today|timestamp|getTimestamp)\s*\(/i.test(text)) return unbounded(`keyed by \`${clip(text)}\`: a new key as time passes`);
+      if (/uuid|random|uniqid/i.test(text)) return unbounded(`keyed by \`${clip(text)}\`: a new key on every call`);
+      if (fn && PASS_THROUGH.has(fn)) {
+        let acc: KeyVerdict = BOUNDED;
+        for (const a of key.arguments ?? []) acc = worst(acc, keyVerdict(a, at, ctx, seen));
+        return acc;
+      }
+      const inner = requestReason(key);
+      if (inner) return unbounded(inner);
+      return unbounded(`keyed by \`${clip(text)}\`, a call result: nothing limits the set of keys`);
+    }
+    case 'offsetlookup': {
+      if (key.what?.kind === 'variable' && REQUEST_VARS.has(key.what.name)) return unbounded(`keyed by request input ($${key.what.name}): the client chooses the keys`);
+      if (isFixedSet(key.what)) return BOUNDED; // self::MAP[$x]: one of the constant's values
+      const r = requestReason(key);
+      return unbounded(r ?? `keyed by \`${clip(src())}\`, which is not a constant`);
+    }
+    case 'propertylookup':
+    case 'nullsafepropertylookup': {
+      const r = requestReason(key);
+      if (r) return unbounded(r);
+      const prop = nameOf(key.offset) ?? '';
+      if (/id$/i.test(prop) || /^(key|uuid|name|email|token|hash)$/i.test(prop)) {
+        return unbounded(`keyed by \`${clip(src())}\`: one entry per distinct ${prop}`);
+      }
+      return unbounded(`keyed by \`${clip(src())}\`, which is not a constant`);
+    }
+    case 'variable': {
+      const name = typeof key.name === 'string' ? key.name : undefined;
+      if (!name) return unbounded(`keyed by \`${clip(src())}\`, which is not a constant`);
+      if (REQUEST_VARS.has(name)) return unbounded(`keyed by request input ($${name})`);
+      if (guarded(name, at)) return BOUNDED;
+      if (seen.has(name)) return unbounded(`keyed by \`$${name}\`, which is not a constant`);
+      seen.add(name);
+      if (ctx.scope.params.has(name)) {
+        return unbounded(`keyed by the parameter \`$${name}\`, whose values are not checked against a fixed set`);
+      }
+      const defs = definitionsOf(name, ctx);
+      if (defs.length === 0) return unbounded(`keyed by \`$${name}\`, which is not a constant`);
+      let acc: KeyVerdict = BOUNDED;
+      for (const d of defs) {
+        if (d.kind === 'assign') {
+          acc = worst(acc, keyVerdict(d.value, d.at, ctx, seen));
+        } else if (d.kind === 'foreach') {
+          if (!isFixedSet(d.source)) {
+            acc = worst(acc, unbounded(`keyed by the loop variable \`$${name}\` over \`${clip(sourceOf(ctx.text, d.source))}\`: one key per element ever seen`));
+          }
+        } else {
+          acc = worst(acc, unbounded(`keyed by \`$${name}\`, a counter or computed value: nothing limits the set of keys`));
+        }
+      }
+      return acc.bounded || acc.reason.includes(', via `') ? acc : { ...acc, reason: `${acc.reason}, via \`$${name}\`` };
+    }
+    default:
+      return unbounded(`keyed by \`${clip(src())}\`, which is not a constant`);
+  }
+}
+
+/** `$request->get('id')`, `$request->id`, `Request::input()` …: request input. */
+function requestReason(node: PhpNode): string | undefined {
+  let n: PhpNode | undefined = node;
+  for (let depth = 0; n && depth < 8; depth++) {
+    if (n.kind === 'variable' && typeof n.name === 'string') {
+      if (REQUEST_VARS.has(n.name)) return `keyed by request input ($${n.name}): the client chooses the keys`;
+      if (REQUEST_NAMES.test(n.name)) return 'keyed by request input: the client chooses the keys';
+      return undefined;
+    }
+    if (n.kind === 'name' && typeof n.name === 'string' && /(^|\\)request$/i.test(n.name)) return 'keyed by request input: the client chooses the keys';
+    if (n.kind === 'call' && n.what?.kind === 'name' && /(^|\\)request$/i.test(n.what.name ?? '')) return 'keyed by request input: the client chooses the keys';
+    n = n.kind === 'call' ? n.what : n.what;
+  }
+  return undefined;
+}
+
+function clip(s: string): string {
+  const one = s.replace(/\s+/g, ' ').trim();
+  return one.length > 60 ? `${one.slice(0, 57)}…` : one;
+}

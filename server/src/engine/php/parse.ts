@@ -1,0 +1,92 @@
+// Parses PHP with php-parser (pure JavaScript, no native code), once per
+// document: rules get the tree through `phpAstOf(ctx)`.
+//
+// Positions: php-parser's lexer walks the JavaScript string, so
+// `loc.start.offset` / `loc.end.offset` are UTF-16 code-unit offsets, the same
+// unit as LineIndex (checked with non-ASCII comments, inline HTML and astral
+// characters before the code: see test/unit/php-parse.test.ts). No conversion
+// is needed.
+//
+// Quirk: an append target `$a[]` (offsetlookup with `offset: false`) gets a
+// loc that covers only the `[]`; use `spanOf()` for a node's real extent.
+import { Engine } from 'php-parser';
+import type { RuleContext } from '../types';
+
+export interface PhpLoc {
+  start: { line: number; column: number; offset: number };
+  end: { line: number; column: number; offset: number };
+}
+
+/** A php-parser node, loosely typed (the bundled typings miss several fields). */
+export interface PhpNode {
+  kind: string;
+  loc?: PhpLoc | null;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  [field: string]: any;
+}
+
+export interface PhpAst {
+  /** The program, or null when php-parser threw (the rules then report nothing). */
+  program: PhpNode | null;
+  /** Syntax errors php-parser recovered from (suppressErrors), or the exception text. */
+  errors: string[];
+}
+
+function newParser(): Engine {
+  return new Engine({
+    parser: { php8: true, suppressErrors: true, extractDoc: false },
+    ast: { withPositions: true, withSource: false },
+  });
+}
+
+/** Parses PHP source; never throws. */
+export function parsePhp(text: string, fileName = 'input.php'): PhpAst {
+  try {
+    // A fresh Engine per parse: php-parser keeps lexer state on the instance.
+    const program = newParser().parseCode(text, fileName) as unknown as PhpNode;
+    const errors = Array.isArray(program.errors) ? program.errors.map((e: PhpNode) => String(e.message ?? e)) : [];
+    return { program, errors };
+  } catch (error) {
+    return { program: null, errors: [error instanceof Error ? error.message : String(error)] };
+  }
+}
+
+/** The document's PHP tree, parsed once per analysis and shared between rules. */
+export function phpAstOf(ctx: RuleContext): PhpAst {
+  return ctx.shared('php.ast', () => parsePhp(ctx.doc.text, ctx.doc.path));
+}
+
+export function isNode(value: unknown): value is PhpNode {
+  return typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string';
+}
+
+/** Calls `visit` for each direct child node (in field order, arrays flattened). */
+export function forEachChild(node: PhpNode, visit: (child: PhpNode) => void): void {
+  for (const key of Object.keys(node)) {
+    if (key === 'loc' || key === 'kind' || key === 'errors' || key === 'comments' || key === 'leadingComments' || key === 'trailingComments') continue;
+    const value = node[key];
+    if (Array.isArray(value)) {
+      for (const item of value) if (isNode(item)) visit(item);
+    } else if (isNode(value)) {
+      visit(value);
+    }
+  }
+}
+
+/**
+ * The real [start, end) offsets of a node: the union of its own loc and its
+ * descendants' (php-parser's loc for `$a[]` covers only `[]`).
+ */
+export function spanOf(node: PhpNode): { start: number; end: number } | null {
+  let start = Infinity;
+  let end = -Infinity;
+  const visit = (n: PhpNode) => {
+    if (n.loc) {
+      start = Math.min(start, n.loc.start.offset);
+      end = Math.max(end, n.loc.end.offset);
+    }
+    forEachChild(n, visit);
+  };
+  visit(node);
+  return start <= end ? { start, end } : null;
+}
