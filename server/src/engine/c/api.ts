@@ -192,6 +192,11 @@ export const TRANSFERS: Record<string, Transfer> = {
   add_next_index_str: { arg: 1 },
   add_index_str: { arg: 2 },
   add_property_str: { arg: 2 },
+  /** Objects: the objects store owns the block holding the zend_object (freed by its free_obj handler). */
+  zend_object_std_init: { arg: 0 },
+  ZVAL_OBJ: { arg: 1 },
+  RETVAL_OBJ: { arg: 0 },
+  RETURN_OBJ: { arg: 0, returns: true },
 };
 
 /**

@@ -21,6 +21,12 @@ export interface CfgNode {
   exitKind?: ExitKind;
   /** For 'cond': successors[0] is the true edge, successors[1] the false edge. */
   succ: number[];
+  /**
+   * For a preprocessor 'branch' (#if/#ifdef/#elif): the condition's key and the
+   * value under which successors[0] is taken. The same condition has the same
+   * value everywhere in the function, so two `#if X` blocks are correlated.
+   */
+  preproc?: { key: string; mainWhen: boolean };
 }
 
 export interface Cfg {
@@ -95,6 +101,26 @@ export function constValue(n: Node | null | undefined): number | undefined {
     default:
       return undefined;
   }
+}
+
+/** `#ifdef X` / `#ifndef X` -> defined(X) (true / false); `#if E` / `#elif E` -> E (true). */
+function preprocKey(s: Node, cond: Node | null): { key: string; mainWhen: boolean } | undefined {
+  if (!cond) return undefined;
+  if (s.type === 'preproc_ifdef' || s.type === 'preproc_elifdef') {
+    const directive = s.children[0]?.text ?? '';
+    return { key: `#defined(${cond.text})`, mainWhen: !/^#\s*(el)?ifndef/.test(directive) };
+  }
+  let c: Node = cond;
+  let mainWhen = true;
+  if (c.type === 'preproc_unary_expression' && c.children[0]?.text === '!' && c.namedChildren[0]) {
+    c = c.namedChildren[0];
+    mainWhen = false;
+  }
+  if (c.type === 'preproc_defined') {
+    const name = c.namedChildren.find((x) => x?.type === 'identifier')?.text;
+    if (name) return { key: `#defined(${name})`, mainWhen };
+  }
+  return { key: `#if ${cond.text.replace(/\s+/g, ' ')}`, mainWhen: true };
 }
 
 function named(n: Node): Node[] {
@@ -266,7 +292,10 @@ class Builder {
         const main = this.block(stmts, next, lc);
         if (s.type === 'preproc_else') return main;
         const other = alt ? this.stmt(alt, next, lc) : next;
-        return this.add('branch', undefined, [main, other]);
+        const b = this.add('branch', undefined, [main, other]);
+        const pre = preprocKey(s, cond);
+        if (pre) this.nodes[b].preproc = pre;
+        return b;
       }
       case 'case_statement':
         // A case label outside a switch body we understood: treat as plain statements.

@@ -131,6 +131,16 @@ function argsOf(call: Node): Node[] {
   return list ? list.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment') : [];
 }
 
+/** The pointer a member or element access starts from: p in `p->a.b`, `p[i].c`. */
+function baseOf(n: Node): Node | null {
+  let cur = strip(n);
+  for (let i = 0; cur && i < 16; i++) {
+    if (cur.type === 'field_expression' || cur.type === 'subscript_expression') cur = strip(cur.childForFieldName('argument'));
+    else break;
+  }
+  return cur;
+}
+
 function firstNamed(n: Node): Node | null {
   return n.namedChildren.find((c) => c && c.type !== 'comment') ?? null;
 }
@@ -310,6 +320,19 @@ class UnitAnalyzer {
           for (const n of node.succ) queue.push([n, st]);
           break;
         case 'branch': {
+          if (node.preproc && this.memo) {
+            // #if X … #endif … #if X: both blocks are compiled or neither is.
+            const { key, mainWhen } = node.preproc;
+            const known = st.conds.get(key);
+            node.succ.forEach((n, i) => {
+              const value = i === 0 ? mainWhen : !mainWhen;
+              if (known !== undefined && known !== value) return;
+              const out = st.clone();
+              out.conds.set(key, value);
+              queue.push([n, out]);
+            });
+            break;
+          }
           let out = st;
           if (node.ast && node.ast.type !== 'expression_statement') {
             out = st.clone();
@@ -327,13 +350,14 @@ class UnitAnalyzer {
         case 'cond': {
           const base = st.clone();
           if (node.ast) this.eval(node.ast, base, 'read');
-          const ck = this.memo && node.ast ? this.condKey(node.ast) : undefined;
-          const known = ck !== undefined ? base.conds.get(ck) : undefined;
+          const known = node.ast ? this.known(node.ast, base) : undefined;
           for (const truth of [true, false]) {
             if (known !== undefined && known !== truth) continue;
             const out = base.clone();
-            if (node.ast) this.refine(node.ast, truth, out);
-            if (ck !== undefined) out.conds.set(ck, truth);
+            if (node.ast) {
+              this.refine(node.ast, truth, out);
+              this.learn(node.ast, truth, out);
+            }
             queue.push([node.succ[truth ? 0 : 1], out]);
           }
           break;
@@ -419,6 +443,83 @@ class UnitAnalyzer {
     const key = cond.text.replace(/\s+/g, ' ');
     this.condIdents.set(key, idents);
     return key;
+  }
+
+  /**
+   * The outcome of a condition when this path already decides it: a remembered
+   * condition, `!c`, `a && b`, `a || b`, or a pointer this function just
+   * allocated compared with another pointer (`if (url != host) efree(url);`).
+   */
+  private known(cond: Node, st: PState): boolean | undefined {
+    const e = strip(cond);
+    if (!e) return undefined;
+    const ck = this.memo ? this.condKey(e) : undefined;
+    if (ck !== undefined && st.conds.has(ck)) return st.conds.get(ck);
+    if (e.type === 'unary_expression' && e.childForFieldName('operator')?.text === '!') {
+      const v = this.known(e.childForFieldName('argument')!, st);
+      return v === undefined ? undefined : !v;
+    }
+    if (e.type === 'call_expression') {
+      const f = calleeName(e);
+      const args = argsOf(e);
+      if ((f === 'UNEXPECTED' || f === 'EXPECTED') && args.length === 1) return this.known(args[0], st);
+      return undefined;
+    }
+    if (e.type !== 'binary_expression') return undefined;
+    const op = e.childForFieldName('operator')?.text;
+    const l = e.childForFieldName('left');
+    const r = e.childForFieldName('right');
+    if (!l || !r) return undefined;
+    if (op === '&&' || op === '||') {
+      const a = this.known(l, st);
+      const b = this.known(r, st);
+      const stop = op === '||'; // the value that decides the whole condition
+      if (a === stop || b === stop) return stop;
+      return a === !stop && b === !stop ? !stop : undefined;
+    }
+    if (op === '==' || op === '!=') {
+      // A block this path allocated (state A) differs from any pointer not bound to it.
+      const a = strip(l);
+      const b = strip(r);
+      if (a?.type !== 'identifier' || b?.type !== 'identifier') return undefined;
+      const sa = st.vars.get(a.text);
+      const sb = st.vars.get(b.text);
+      const fresh = (s: number | undefined) => s !== undefined && st.sites.get(s) === 'A';
+      if (sa === sb || !(fresh(sa) || fresh(sb))) return undefined;
+      return op === '!=';
+    }
+    return undefined;
+  }
+
+  /** Remembers the outcome of a condition (and of its parts when `&&` is true / `||` is false). */
+  private learn(cond: Node, truth: boolean, st: PState): void {
+    if (!this.memo) return;
+    const e = strip(cond);
+    if (!e) return;
+    const ck = this.condKey(e);
+    if (ck !== undefined) st.conds.set(ck, truth);
+    if (e.type === 'unary_expression' && e.childForFieldName('operator')?.text === '!') {
+      this.learn(e.childForFieldName('argument')!, !truth, st);
+    } else if (e.type === 'binary_expression') {
+      const op = e.childForFieldName('operator')?.text;
+      if ((op === '&&' && truth) || (op === '||' && !truth)) {
+        for (const f of ['left', 'right']) {
+          const c = e.childForFieldName(f);
+          if (c) this.learn(c, truth, st);
+        }
+      }
+    }
+  }
+
+  /** `flag = 1;` / `bool flag = false;`: the path knows `flag` (and `!flag`) until flag changes. */
+  private learnConstant(st: PState, name: string, value: Node): void {
+    if (!this.memo) return;
+    const v = constValue(value);
+    if (v === undefined) return;
+    for (const [key, truth] of [[name, v !== 0], [`!${name}`, v === 0]] as const) {
+      this.condIdents.set(key, new Set([name]));
+      st.conds.set(key, truth);
+    }
   }
 
   private forget(st: PState, variable: string): void {
@@ -530,6 +631,13 @@ class UnitAnalyzer {
               this.forget(st, a.text);
             }
             return;
+          }
+          // `&p->member` returned or transferred: the whole block goes with it
+          // (zend objects: `return &intern->std;`, zend_object_std_init(&intern->std, ce)).
+          // Passed to an unknown function it stays owned: zend_hash_init(&p->ht, …).
+          if (mode === 'transfer') {
+            const site = this.boundSite(baseOf(arg), st);
+            if (site !== undefined) this.setState(st, site, 'T');
           }
           this.eval(arg, st, 'escape');
           return;
@@ -704,6 +812,7 @@ class UnitAnalyzer {
     if (next === undefined) st.vars.delete(name);
     else st.vars.set(name, next);
     this.forget(st, name);
+    this.learnConstant(st, name, value);
   }
 
   private site(call: Node, callee: Node, fn: string, family: Family, variable: string, alloc: Allocator, args: Node[]): AllocSite {
