@@ -215,7 +215,11 @@ describe('CLI (dist/cli.js)', () => {
       assert.equal(v.stdout.trim(), pkg.version);
       const h = runCli(['--help'], ws);
       assert.equal(h.status, 0);
-      assert.match(h.stdout, /^Usage: php-leak scan/);
+      assert.match(h.stdout, /^Usage: php-leak <command>/);
+      assert.match(h.stdout, /^ {2}scan {2}/m);
+      const sh = runCli(['scan', '--help'], ws);
+      assert.equal(sh.status, 0);
+      assert.match(sh.stdout, /^Usage: php-leak scan/);
     });
   });
 

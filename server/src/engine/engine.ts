@@ -37,6 +37,7 @@ class Context implements RuleContext {
   constructor(
     readonly doc: SourceDocument,
     readonly profile: AnalysisOptions['profile'],
+    readonly workspace?: AnalysisOptions['workspace'],
   ) {
     this.lines = new LineIndex(doc.text);
   }
@@ -90,7 +91,7 @@ export function analyze(doc: SourceDocument, options: AnalysisOptions, rules: Ru
   if (looksBinary(doc.text)) {
     return { findings: [], failures: [], skipped: 'binary content (NUL bytes)' };
   }
-  const ctx = new Context(doc, options.profile);
+  const ctx = new Context(doc, options.profile, options.workspace);
   const findings: Finding[] = [];
   const failures: RuleFailure[] = [];
   try {

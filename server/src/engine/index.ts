@@ -10,3 +10,4 @@ export { DEFAULT_SETTINGS, normalizeSettings, type Settings, type NormalizedSett
 export { walkFiles, readText, decodeText, compileFilter, errorReason, type ScanEntry, type SkippedEntry, type ScanFilter } from './scan';
 export { describeAt } from './hover';
 export { parseIni, parseSize } from './config/ini';
+export { DiskWorkspace, type DiskWorkspaceOptions } from './workspace';

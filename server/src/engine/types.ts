@@ -94,6 +94,31 @@ export interface AnalysisOptions {
   profile: Profile;
   /** Per-rule severity overrides. */
   rules?: Record<string, SeveritySetting>;
+  /** The other files of the workspace, for rules that need cross-file facts. */
+  workspace?: WorkspaceView;
+}
+
+/**
+ * A read-only view of the workspace for cross-file facts (a PHP class index,
+ * C function summaries). Rules must work without it (single-file mode).
+ */
+export interface WorkspaceView {
+  /** Absolute paths of the workspace's files of a language (include/exclude applied). */
+  files(language: DocLanguage): readonly string[];
+  /** A file's current text (the editor's when open, else the disk's); undefined when unreadable or too large. */
+  read(path: string): string | undefined;
+  /**
+   * A workspace-level cache for derived facts. Everything in it is dropped when
+   * any file of the workspace changes, so producers must be pure functions of
+   * files() and read().
+   */
+  shared<T>(key: string, produce: () => T): T;
+  /**
+   * A per-file fact (e.g. the classes a PHP file declares), recomputed only
+   * when that file's text changes. Undefined when the file cannot be read.
+   * Build workspace-wide indexes from these so an edit re-derives one file.
+   */
+  fileFact<T>(key: string, file: string, produce: (text: string) => T): T | undefined;
 }
 
 /**
@@ -104,6 +129,8 @@ export interface RuleContext {
   readonly doc: SourceDocument;
   readonly profile: Profile;
   readonly lines: import('./text').LineIndex;
+  /** The workspace, when the caller provides one (server, CLI); undefined in single-file mode. */
+  readonly workspace?: WorkspaceView;
   /** Lazily computed per-document artefacts, keyed by producer name. */
   shared<T>(key: string, produce: () => T): T;
 }

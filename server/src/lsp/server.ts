@@ -30,6 +30,7 @@ import {
   containsPosition,
   describeAt,
   detectProfile,
+  DiskWorkspace,
   initEngine,
   installRoot,
   languageOf,
@@ -76,6 +77,7 @@ export function startServer(connection: Connection): void {
   let hasWorkspaceFolderEvents = false;
   let globalSettings: unknown = undefined; // for clients without workspace/configuration
   let engineReady: Promise<void> = Promise.resolve();
+  let workspace: DiskWorkspace | undefined; // cross-file facts for rules; rebuilt when folders or settings change
 
   const log = (msg: string) => connection.console.log(msg);
   const logError = (msg: string) => connection.console.error(msg);
@@ -182,12 +184,29 @@ export function startServer(connection: Connection): void {
     void connection.sendNotification(StatusNotification, params);
   }
 
+  /** The workspace view rules use for cross-file facts (open documents win over the disk). */
+  function workspaceView(settings: Settings): DiskWorkspace {
+    if (!workspace) {
+      workspace = new DiskWorkspace({
+        roots: [...workspaceFolders],
+        include: settings.include,
+        exclude: settings.exclude,
+        maxFileSize: settings.maxFileSize,
+        overrides: (file) => documents.all().find((d) => fsPathOf(d.uri) === file)?.getText(),
+      });
+    }
+    return workspace;
+  }
+
   /** Analyses text as the given document; never throws. */
   function analyzeText(uri: string, fsPath: string | undefined, text: string, languageId: string | undefined, settings: Settings): DocState | undefined {
     const language = languageOf(fsPath ?? uri, languageId);
     if (language === 'other') return undefined;
     const profile = profileFor(fsPath, settings);
-    const result = analyze({ path: fsPath ?? uri, text, language }, { profile: profile.profile, rules: settings.rules });
+    const result = analyze(
+      { path: fsPath ?? uri, text, language },
+      { profile: profile.profile, rules: settings.rules, workspace: workspaceView(settings) },
+    );
     for (const f of result.failures) logError(`rule ${f.ruleId} failed on ${fsPath ?? uri}: ${f.error}`);
     if (result.skipped) log(`skipped ${fsPath ?? uri}: ${result.skipped}`);
     return { version: null, findings: result.findings, profile };
@@ -280,6 +299,7 @@ export function startServer(connection: Connection): void {
     connection.workspace.onDidChangeWorkspaceFolders((e) => {
       const removed = new Set(e.removed.map((f) => fsPathOf(f.uri)));
       workspaceFolders = workspaceFolders.filter((f) => !removed.has(f));
+      workspace = undefined;
       for (const f of e.added) {
         const p = fsPathOf(f.uri);
         if (p) workspaceFolders.push(p);
@@ -290,6 +310,7 @@ export function startServer(connection: Connection): void {
 
   connection.onDidChangeConfiguration((change) => {
     settingsCache.clear();
+    workspace = undefined;
     reportedProblems.clear();
     if (!hasConfigurationCapability) {
       const s = (change.settings as { phpLeak?: unknown } | undefined)?.phpLeak;
@@ -301,11 +322,16 @@ export function startServer(connection: Connection): void {
 
   connection.onDidChangeWatchedFiles(() => {
     // composer.json or a configuration file changed: the profile may have changed.
+    workspace?.invalidateListing();
     revalidateAll();
   });
 
   documents.onDidOpen((e) => schedule(e.document, 0));
-  documents.onDidChangeContent((e) => schedule(e.document, DEBOUNCE_MS));
+  documents.onDidChangeContent((e) => {
+    const fsPath = fsPathOf(e.document.uri);
+    workspace?.invalidate(fsPath);
+    schedule(e.document, DEBOUNCE_MS);
+  });
   documents.onDidClose((e) => {
     const uri = e.document.uri;
     const t = timers.get(uri);
