@@ -1,6 +1,7 @@
 import { initCParser } from './c/parser';
 import { LineIndex } from './text';
 import { allRules } from './registry';
+import { isSuppressed, suppressionFix } from './suppress';
 import type {
   AnalysisOptions,
   AnalysisResult,
@@ -104,7 +105,10 @@ export function analyze(doc: SourceDocument, options: AnalysisOptions, rules: Ru
           // An explicit user override wins over a rule's per-finding severity.
           const severity: Severity =
             options.rules?.[rule.meta.id] !== undefined ? (setting as Severity) : (raw.severity ?? (setting as Severity));
-          findings.push({ ...raw, ruleId: rule.meta.id, severity });
+          const finding: Finding = { ...raw, ruleId: rule.meta.id, severity };
+          if (isSuppressed(finding, ctx.lines, doc.language)) continue;
+          finding.fixes = [...(raw.fixes ?? []), suppressionFix(finding, ctx.lines, doc.language)];
+          findings.push(finding);
         }
       } catch (error) {
         failures.push({ ruleId: rule.meta.id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
