@@ -4,7 +4,14 @@
 export interface KeyDoc {
   key: string;
   /** Where the key is read. */
-  where: 'php.ini' | 'php-fpm pool' | 'php-fpm global';
+  where:
+    | 'php.ini'
+    | 'php-fpm pool'
+    | 'php-fpm global'
+    | 'RoadRunner worker pool'
+    | 'Swoole server settings'
+    | 'webman config/process.php (monitor)'
+    | 'webman config/server.php';
   default: string;
   bounds: string;
   doesNotBound?: string;
@@ -101,6 +108,191 @@ export const KEY_DOCS: KeyDoc[] = [
     default: '2M',
     bounds: 'The largest uploaded file (written to a temporary file, not held in memory).',
   },
+  {
+    key: 'opcache.interned_strings_buffer',
+    where: 'php.ini',
+    default: '8 (MB)',
+    bounds: 'Shared memory for interned strings, part of opcache.memory_consumption: allocated once per server.',
+  },
+  {
+    key: 'pm.max_spare_servers',
+    where: 'php-fpm pool',
+    default: '3 (Debian www.conf)',
+    bounds: 'With pm = dynamic, idle workers above this number are killed, which gives their memory back.',
+    doesNotBound: 'Busy workers: a worker that keeps serving is never reaped by it.',
+  },
+  {
+    key: 'process.max',
+    where: 'php-fpm global',
+    default: '0 (no limit)',
+    bounds: 'The number of processes php-fpm forks over all pools: caps the sum of the pools\' pm.max_children.',
+    doesNotBound: 'The size of each worker.',
+  },
+  {
+    key: 'emergency_restart_threshold',
+    where: 'php-fpm global',
+    default: '0 (off)',
+    bounds: 'With emergency_restart_interval: php-fpm restarts itself when this many children die of SIGSEGV/SIGBUS within the interval.',
+    doesNotBound: 'Memory: a worker that grows is not a crash.',
+  },
+  {
+    key: 'rlimit_core',
+    where: 'php-fpm global',
+    default: 'system default',
+    bounds: 'The core file size of the processes (a core of a 2 GB worker is 2 GB on disk).',
+  },
+];
+
+/** RoadRunner: keys of a worker pool (`http.pool`, `jobs.pool`, `grpc.pool`, …), by their path inside the pool. */
+export const RR_KEY_DOCS: KeyDoc[] = [
+  {
+    key: 'max_jobs',
+    where: 'RoadRunner worker pool',
+    default: '0 (never recycle)',
+    bounds: 'How many jobs (requests) a PHP worker serves before RoadRunner replaces it: caps any per-request leak at N requests, like php-fpm\'s pm.max_requests.',
+    doesNotBound: 'Memory within one job. 0 means workers are never recycled.',
+  },
+  {
+    key: 'num_workers',
+    where: 'RoadRunner worker pool',
+    default: 'the number of CPUs',
+    bounds: 'The number of PHP workers: the pool\'s worst case is about num_workers × the largest worker\'s RSS.',
+    doesNotBound: 'The size of each worker.',
+  },
+  {
+    key: 'supervisor.max_worker_memory',
+    where: 'RoadRunner worker pool',
+    default: '0 (off)',
+    bounds: "A worker's memory in MB, checked every watch_tick: a worker above it is stopped after its current job and replaced. Catches malloc'd memory too (it reads the process's memory).",
+    doesNotBound: "A request that grows faster than the check: PHP's memory_limit stops it first if memory_limit is lower. Keep it below memory_limit so a leak ends in a recycle, not a fatal error.",
+  },
+  {
+    key: 'supervisor.ttl',
+    where: 'RoadRunner worker pool',
+    default: '0 (off)',
+    bounds: "A worker's lifetime: after it, the worker is replaced between jobs. Caps a leak by time rather than by count.",
+  },
+  {
+    key: 'supervisor.idle_ttl',
+    where: 'RoadRunner worker pool',
+    default: '0 (off)',
+    bounds: 'A worker idle this long is replaced.',
+    doesNotBound: 'A busy worker.',
+  },
+  {
+    key: 'supervisor.exec_ttl',
+    where: 'RoadRunner worker pool',
+    default: '0 (off)',
+    bounds: 'Wall-clock time of one job; the worker is killed past it.',
+    doesNotBound: 'Memory.',
+  },
+  {
+    key: 'supervisor.watch_tick',
+    where: 'RoadRunner worker pool',
+    default: '1s',
+    bounds: 'How often the supervisor checks ttl, idle_ttl, exec_ttl and max_worker_memory.',
+  },
+  {
+    key: 'debug',
+    where: 'RoadRunner worker pool',
+    default: 'false',
+    bounds: 'true starts a fresh worker for every job (no leak survives a job), at the cost of a full boot per request: for development.',
+  },
+];
+
+/** Swoole `$server->set([...])` keys (also Hyperf's config/autoload/server.php 'settings'). */
+export const SWOOLE_KEY_DOCS: KeyDoc[] = [
+  {
+    key: 'max_request',
+    where: 'Swoole server settings',
+    default: '0 (never recycle)',
+    bounds: 'How many requests a worker process handles before the manager replaces it: caps any per-request leak. Needs SWOOLE_PROCESS mode (the manager restarts workers; with SWOOLE_BASE the Swoole 1.x-4.x documentation calls it ineffective, later versions close the worker\'s connections on restart). Coroutine servers have no workers to recycle.',
+    doesNotBound: 'Memory within one request; connections kept by the worker (websocket) are dropped when it exits in BASE mode.',
+  },
+  {
+    key: 'task_max_request',
+    where: 'Swoole server settings',
+    default: '0 (never recycle)',
+    bounds: 'The same for task workers: a task worker is replaced after N tasks.',
+  },
+  {
+    key: 'worker_num',
+    where: 'Swoole server settings',
+    default: 'the number of CPUs',
+    bounds: 'The number of worker processes: the worst case is about worker_num × the largest worker\'s RSS.',
+  },
+  {
+    key: 'task_worker_num',
+    where: 'Swoole server settings',
+    default: '0',
+    bounds: 'The number of task worker processes.',
+  },
+  {
+    key: 'max_coroutine',
+    where: 'Swoole server settings',
+    default: '100000',
+    bounds: 'Concurrent coroutines per worker: each holds its stack and its request\'s memory.',
+    doesNotBound: 'Memory kept after a coroutine ends (statics, singletons).',
+  },
+  {
+    key: 'max_wait_time',
+    where: 'Swoole server settings',
+    default: '3 (s)',
+    bounds: 'How long a worker that reached max_request (or a reload) may finish its work before it is killed.',
+  },
+  {
+    key: 'buffer_output_size',
+    where: 'Swoole server settings',
+    default: '2M',
+    bounds: 'The largest single send() / response body a worker may pass to the reactor.',
+  },
+  {
+    key: 'socket_buffer_size',
+    where: 'Swoole server settings',
+    default: '2M',
+    bounds: 'The output buffer per connection.',
+  },
+  {
+    key: 'package_max_length',
+    where: 'Swoole server settings',
+    default: '2M',
+    bounds: 'The largest request (or package) the server accepts: it is held in memory while it arrives.',
+  },
+];
+
+/** webman monitor options (config/process.php 'monitor' → 'constructor' → 'options') and config/server.php keys. */
+export const WEBMAN_KEY_DOCS: KeyDoc[] = [
+  {
+    key: 'enable_memory_monitor',
+    where: 'webman config/process.php (monitor)',
+    default: "true on Linux/macOS (DIRECTORY_SEPARATOR === '/')",
+    bounds: "Every 60 s the monitor process restarts (safely, between requests) a worker whose memory is above the limit: 80 % of php.ini's memory_limit, or options.memory_limit. With memory_limit = -1 and no options.memory_limit, it checks nothing.",
+    doesNotBound: 'Growth within 60 s; workers on Windows (the monitor is off there).',
+  },
+  {
+    key: 'memory_limit',
+    where: 'webman config/process.php (monitor)',
+    default: "80 % of php.ini's memory_limit",
+    bounds: "The worker memory above which the monitor restarts a worker; overrides the php.ini-derived limit.",
+  },
+  {
+    key: 'enable_file_monitor',
+    where: 'webman config/process.php (monitor)',
+    default: 'true unless started with -d (daemon)',
+    bounds: 'Reloads workers when files change (development). Not a memory bound.',
+  },
+  {
+    key: 'count',
+    where: 'webman config/server.php',
+    default: 'cpu_count() * 4',
+    bounds: 'The number of worker processes: the worst case is about count × the largest worker\'s memory.',
+  },
+  {
+    key: 'max_package_size',
+    where: 'webman config/server.php',
+    default: '10M',
+    bounds: 'The largest request workerman accepts: it is held in memory while it arrives.',
+  },
 ];
 
 const byKey = new Map(KEY_DOCS.map((d) => [d.key, d]));
@@ -109,12 +301,26 @@ export function keyDoc(key: string): KeyDoc | undefined {
   return byKey.get(key);
 }
 
-export function keyDocMarkdown(d: KeyDoc, effective?: string): string {
+export function rrKeyDoc(key: string): KeyDoc | undefined {
+  return RR_KEY_DOCS.find((d) => d.key === key);
+}
+
+export function swooleKeyDoc(key: string): KeyDoc | undefined {
+  return SWOOLE_KEY_DOCS.find((d) => d.key === key);
+}
+
+export function webmanKeyDoc(key: string, file: 'process' | 'server'): KeyDoc | undefined {
+  return WEBMAN_KEY_DOCS.find((d) => d.key === key && d.where.includes(`config/${file}.php`));
+}
+
+/** Hover markdown; `extra` lines (e.g. the effective value across files) go last. */
+export function keyDocMarkdown(d: KeyDoc, effective?: string, extra: string[] = []): string {
   return [
     `**\`${d.key}\`** (${d.where}; default \`${d.default}\`)`,
     '',
     `**Bounds:** ${d.bounds}`,
     ...(d.doesNotBound ? ['', `**Does not bound:** ${d.doesNotBound}`] : []),
     ...(effective !== undefined ? ['', `Value in this file: \`${effective}\``] : []),
+    ...extra.flatMap((l) => ['', l]),
   ].join('\n');
 }

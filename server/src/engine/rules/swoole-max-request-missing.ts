@@ -1,0 +1,106 @@
+import { keyDocMarkdown, swooleKeyDoc } from '../config/keys';
+import { appendItemEdit, isHyperfServerConfig, item, literal, returnedArray, swooleServers } from '../config/phpConfig';
+import { phpAstOf, type PhpNode } from '../php/parse';
+import type { Fix, RawFinding, Rule, RuleContext } from '../types';
+
+/** The bound the quick fix proposes (Hyperf's skeleton uses 100000; a worker restart boots the framework again). */
+export const SUGGESTED_MAX_REQUEST = 10000;
+
+function nodeRange(ctx: RuleContext, n: PhpNode) {
+  const loc = n.loc!;
+  return ctx.lines.range(loc.start.offset, loc.end.offset);
+}
+
+/** max_request in a settings array: 'set' (> 0 or not a literal), 'zero', or 'absent'. */
+export function maxRequestState(arr: PhpNode | undefined): { state: 'set' | 'zero' | 'absent'; value?: PhpNode } {
+  const it = item(arr, 'max_request');
+  if (!it) return { state: 'absent' };
+  const v = literal(it.value);
+  if (typeof v === 'number' && v <= 0) return { state: 'zero', value: it.value };
+  return { state: 'set', value: it.value };
+}
+
+function addFix(ctx: RuleContext, arr: PhpNode): Fix[] {
+  const edit = appendItemEdit(ctx.doc.text, arr, `'max_request' => ${SUGGESTED_MAX_REQUEST}`, ctx.lines.eol);
+  if (!edit) return [];
+  return [{ title: `Add 'max_request' => ${SUGGESTED_MAX_REQUEST}`, isPreferred: true, edits: [{ range: ctx.lines.range(edit.at, edit.at), newText: edit.text }] }];
+}
+
+function zeroFix(ctx: RuleContext, value: PhpNode): Fix[] {
+  return [{ title: `Set max_request to ${SUGGESTED_MAX_REQUEST}`, isPreferred: true, edits: [{ range: nodeRange(ctx, value), newText: String(SUGGESTED_MAX_REQUEST) }] }];
+}
+
+/** Hyperf's config/autoload/server.php: its mode and server type. */
+export function hyperfServer(ctx: RuleContext): { arr: PhpNode; settings?: { key: PhpNode; arr: PhpNode }; base: boolean; coroutine: boolean } | undefined {
+  if (!isHyperfServerConfig(ctx.doc.path)) return undefined;
+  const r = returnedArray(phpAstOf(ctx).program);
+  if (!r) return undefined;
+  const mode = item(r.arr, 'mode');
+  const modeName = mode?.value.kind === 'name' ? String(mode.value.name).toUpperCase() : '';
+  const type = item(r.arr, 'type');
+  const typeText = type ? ctx.doc.text.slice(type.value.loc?.start.offset ?? 0, type.value.loc?.end.offset ?? 0) : '';
+  const s = item(r.arr, 'settings');
+  return {
+    arr: r.arr,
+    settings: s && s.value.kind === 'array' && s.keyNode ? { key: s.keyNode, arr: s.value } : undefined,
+    base: /(^|\\|_)BASE$/.test(modeName),
+    coroutine: /CoroutineServer/.test(typeText),
+  };
+}
+
+const rule: Rule = {
+  meta: {
+    id: 'swoole-max-request-missing',
+    title: 'Swoole server never recycles its workers (no max_request)',
+    description:
+      "A Swoole server in process mode (also Hyperf's config/autoload/server.php) without max_request, or with 0, keeps each worker process forever. All requests a worker serves share one PHP request, so a leak in PHP code or in an extension grows the worker until it is killed. max_request makes the manager replace a worker after N requests.",
+    languages: ['php'],
+    defaultSeverity: { fpm: 'warning', 'long-running': 'warning' },
+    category: 'configuration',
+  },
+  check(ctx) {
+    const findings: RawFinding[] = [];
+    const hover = keyDocMarkdown(swooleKeyDoc('max_request')!);
+    const hyperf = hyperfServer(ctx);
+    if (hyperf) {
+      if (hyperf.base || hyperf.coroutine || !hyperf.settings) return findings;
+      const st = maxRequestState(hyperf.settings.arr);
+      if (st.state === 'set') return findings;
+      findings.push({
+        message:
+          st.state === 'zero'
+            ? `max_request = 0 in Hyperf's server settings: workers are never recycled, so a leak grows each worker until it is killed. Set a bound such as ${SUGGESTED_MAX_REQUEST}.`
+            : `Hyperf's server 'settings' have no max_request (Swoole's default 0: never recycle): a leak grows each worker until it is killed. Add Constant::OPTION_MAX_REQUEST / 'max_request' (the skeleton sets 100000).`,
+        range: st.value ? nodeRange(ctx, st.value) : nodeRange(ctx, hyperf.settings.key),
+        hover,
+        fixes: st.value ? zeroFix(ctx, st.value) : addFix(ctx, hyperf.settings.arr),
+      });
+      return findings;
+    }
+    for (const s of swooleServers(ctx)) {
+      if (s.coroutine || s.mode === 'base') continue; // no manager to recycle workers: see swoole-max-request-ineffective
+      const states = s.settings.map((arr) => ({ arr, ...maxRequestState(arr) }));
+      if (states.some((x) => x.state === 'set')) continue;
+      const zero = states.filter((x) => x.state === 'zero').pop();
+      if (zero?.value) {
+        findings.push({
+          message: `max_request = 0: the workers of this ${s.className} are never recycled, so a leak grows each worker until it is killed. Set a bound such as ${SUGGESTED_MAX_REQUEST}.`,
+          range: nodeRange(ctx, zero.value),
+          hover,
+          fixes: zeroFix(ctx, zero.value),
+        });
+        continue;
+      }
+      if (!s.receiver && !s.settings.length) continue; // `new Server(...)` not kept in a variable: its settings are out of sight
+      const last = states[states.length - 1];
+      findings.push({
+        message: `This ${s.className} never recycles its workers: no max_request in its settings (Swoole's default 0). All requests of a worker share one PHP request, so a leak grows the worker until it is killed. Add 'max_request' => ${SUGGESTED_MAX_REQUEST} to ->set([...]).`,
+        range: nodeRange(ctx, s.node),
+        hover,
+        fixes: last ? addFix(ctx, last.arr) : [],
+      });
+    }
+    return findings;
+  },
+};
+export default rule;
