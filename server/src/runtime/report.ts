@@ -1,0 +1,26 @@
+// Runtime findings through the engine's formatters (text, JSON, SARIF), with the runtime rules.
+import * as path from 'path';
+import { pathToFileURL } from 'url';
+import { installRoot, packageVersion, ruleDocsPath, ruleDocsText } from '../engine';
+import { formatJson, formatSarif, formatText, type FileResult } from '../engine/report';
+import { runtimeRules } from './rules';
+import type { MappedFinding } from './valgrind';
+
+export function formatRuntimeFindings(findings: MappedFinding[], format: 'text' | 'json' | 'sarif', cwd: string): string {
+  const byPath = new Map<string, FileResult>();
+  for (const m of findings) {
+    const f = byPath.get(m.path) ?? { path: m.path, findings: [], profile: 'runtime' };
+    f.findings.push(m.finding);
+    byPath.set(m.path, f);
+  }
+  const root = installRoot();
+  const input = {
+    files: [...byPath.values()],
+    skipped: [],
+    cwd,
+    rules: runtimeRules,
+    toolVersion: packageVersion(),
+    docs: (id: string) => ({ text: ruleDocsText(id), url: pathToFileURL(path.join(root, ruleDocsPath(id))).href }),
+  };
+  return format === 'sarif' ? formatSarif(input) : format === 'json' ? formatJson(input) : formatText(input);
+}
