@@ -47,6 +47,8 @@ const CALLS_PHP: Record<string, string> = {
   clean_pemalloc_persistent: 'clean_pemalloc_persistent()',
   leak_zend_string: "leak_zend_string(str_repeat('z', 1048576))",
   clean_zend_string: "clean_zend_string(str_repeat('z', 1048576))",
+  leak_global_overwrite: 'leak_global_overwrite()',
+  clean_global_lazy_init: 'clean_global_lazy_init()',
 };
 
 function callsPhp(): string {

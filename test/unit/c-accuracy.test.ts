@@ -181,6 +181,27 @@ ruleTester(
       errors: [{ message: ['`old` = estrdup("a")'] }],
     },
     {
+      name: 'a flag initialised to a constant but assigned by Z_PARAM_BOOL (merged with ZEND_PARSE_PARAMETERS_END) is not known',
+      code: src(
+        'PHP_FUNCTION(early_return)',
+        '{',
+        '    char *src;',
+        '    size_t src_len;',
+        '    bool early = 0;',
+        '    ZEND_PARSE_PARAMETERS_START(2, 2)',
+        '        Z_PARAM_STRING(src, src_len)',
+        '        Z_PARAM_BOOL(early)',
+        '    ZEND_PARSE_PARAMETERS_END();',
+        '    char *copy = estrdup(src);',
+        '    if (early) {',
+        '        RETURN_FALSE;',
+        '    }',
+        '    efree(copy);',
+        '}',
+      ),
+      errors: [{ message: ['`copy` = estrdup(src) is not efree()d on the path through line 12'] }],
+    },
+    {
       name: '&p->member passed to an unknown function keeps p owned (phar_convert_to_other)',
       code: src(
         'PHP_FUNCTION(convert)',
@@ -195,6 +216,151 @@ ruleTester(
         '}',
       ),
       errors: [{ message: ['`phar` = ecalloc(1, sizeof(archive))'] }],
+    },
+  ],
+);
+
+// Second pass (summaries, macros, c-refcount-leak): the false alarms of the re-run.
+ruleTester(
+  'c-request-heap-leak',
+  [
+    {
+      name: 'an assignment inside `a && (ret = f()) != NULL` is refined on its own (converter transcode)',
+      code: src(
+        'static zend_string *do_convert(const char *s)',
+        '{',
+        '    return zend_string_init(s, strlen(s), 0);',
+        '}',
+        'PHP_METHOD(UConverter, transcode)',
+        '{',
+        '    zend_string *ret;',
+        '    int error = 0;',
+        '    if (U_SUCCESS(error) && (ret = do_convert("x")) != NULL) {',
+        '        RETVAL_NEW_STR(ret);',
+        '    }',
+        '}',
+      ),
+    },
+  ],
+  [
+    {
+      name: 'the `&&` lowering still finds a block dropped on the second part',
+      code: src(
+        'PHP_FUNCTION(a)',
+        '{',
+        '    zend_long n;',
+        '    char *p;',
+        '    if ((p = emalloc(4)) != NULL && n) {',
+        '        efree(p);',
+        '    }',
+        '    RETURN_TRUE;',
+        '}',
+      ),
+      errors: [{ message: ['`p` = emalloc(4 bytes) is not efree()d on the path through line 8'] }],
+    },
+  ],
+);
+
+ruleTester(
+  'c-mismatched-free',
+  [
+    {
+      name: 'a helper releasing two arguments of one call with different deallocators (attribute_ctor_cleanup)',
+      code: src(
+        'static void cleanup(zval *obj, zval *args)',
+        '{',
+        '    if (obj) {',
+        '        zval_ptr_dtor(obj);',
+        '    }',
+        '    if (args) {',
+        '        efree(args);',
+        '    }',
+        '}',
+        'PHP_METHOD(Attr, newInstance)',
+        '{',
+        '    zval obj;',
+        '    zval *args = emalloc(2 * sizeof(zval));',
+        '    cleanup(&obj, args);',
+        '}',
+      ),
+    },
+  ],
+  [],
+);
+
+ruleTester(
+  'c-refcount-leak',
+  [
+    {
+      name: 'stored first, then Z_TRY_ADDREF_P (the reference pays for the store: pcre, apcu, var.c)',
+      code: src(
+        'static void add_named(HashTable *subpats, zend_string *name, zval *val, bool unmatched)',
+        '{',
+        '    if (!unmatched) {',
+        '        zend_hash_update(subpats, name, val);',
+        '    } else {',
+        '        if (!zend_hash_add(subpats, name, val)) {',
+        '            return;',
+        '        }',
+        '    }',
+        '    Z_TRY_ADDREF_P(val);',
+        '}',
+        'PHP_FUNCTION(m)',
+        '{',
+        '    add_named(ht, name, get_zv(), 0);',
+        '}',
+      ),
+    },
+    {
+      name: 'a zval added to two hashes by address, then Z_TRY_ADDREF (pdo_stmt fetch both)',
+      code: src(
+        'PHP_FUNCTION(fetch)',
+        '{',
+        '    zval val;',
+        '    fetch_value(&val);',
+        '    zend_symtable_update(Z_ARRVAL_P(return_value), name, &val);',
+        '    if (zend_hash_index_add(Z_ARRVAL_P(return_value), 0, &val) != NULL) {',
+        '        Z_TRY_ADDREF(val);',
+        '    }',
+        '}',
+      ),
+    },
+    {
+      name: 'Z_ADDREF_P for a structure the function fills (odbc, ssh2: released by its destructor)',
+      code: src(
+        'PHP_FUNCTION(sftp)',
+        '{',
+        '    zval *zsession = get_zv();',
+        '    data_t *data = emalloc(sizeof(data_t));',
+        '    data->session_rsrc = Z_RES_P(zsession);',
+        '    Z_ADDREF_P(zsession);',
+        '    RETURN_RES(zend_register_resource(data, le_sftp));',
+        '}',
+        'PHP_FUNCTION(prepare)',
+        '{',
+        '    zval *pv_conn = get_zv();',
+        '    result_t *result = get_result();',
+        '    Z_ADDREF_P(pv_conn);',
+        '    result->conn_ptr = get_conn();',
+        '    RETURN_TRUE;',
+        '}',
+      ),
+    },
+  ],
+  [
+    {
+      name: 'Z_ADDREF_P with nothing stored (zend_test leak_variable)',
+      code: src(
+        'static ZEND_FUNCTION(leak_variable)',
+        '{',
+        '    zval *zv;',
+        '    if (zend_parse_parameters(ZEND_NUM_ARGS(), "z", &zv) == FAILURE) {',
+        '        RETURN_THROWS();',
+        '    }',
+        '    Z_ADDREF_P(zv);',
+        '}',
+      ),
+      errors: [{ message: ['Z_ADDREF_P(zv) takes a reference (refcount + 1) held by `zv` that is never released'] }],
     },
   ],
 );

@@ -19,7 +19,14 @@ export type Family =
   /** A fresh zend_string on the request heap (zend_string_alloc/init(…, 0)). */
   | 'zend-string'
   /** A fresh persistent zend_string (zend_string_alloc/init(…, 1)): survives the request. */
-  | 'zend-string-persistent';
+  | 'zend-string-persistent'
+  /**
+   * A counted reference to a zend_string the caller must release: zend_string_copy(s)
+   * (refcount + 1), zend_string_dup, zend_string_concat*, strpprintf… (c-refcount-leak).
+   */
+  | 'zend-string-ref'
+  /** A counted reference held by a zval: ZVAL_COPY(&dst, src), Z_ADDREF_P(zv), zval_copy_ctor (c-refcount-leak). */
+  | 'zval-ref';
 
 export interface FamilyInfo {
   /** Shown in the hover: "libc heap (malloc): process memory". */
@@ -30,6 +37,8 @@ export interface FamilyInfo {
   release: string;
   /** Verb used in messages: "is never efree()d". */
   releasedVerb: string;
+  /** A reference count taken by this function rather than a fresh block (c-refcount-leak reports it). */
+  refcount?: boolean;
 }
 
 export const FAMILIES: Record<Family, FamilyInfo> = {
@@ -58,6 +67,20 @@ export const FAMILIES: Record<Family, FamilyInfo> = {
     release: 'zend_string_release',
     releasedVerb: 'released (zend_string_release)',
   },
+  'zend-string-ref': {
+    label: 'a counted zend_string reference (refcount + 1) on the request heap: request memory',
+    lifetime: 'request',
+    release: 'zend_string_release',
+    releasedVerb: 'released (zend_string_release)',
+    refcount: true,
+  },
+  'zval-ref': {
+    label: 'a counted reference held by a zval (refcount + 1) on the request heap: request memory',
+    lifetime: 'request',
+    release: 'zval_ptr_dtor',
+    releasedVerb: 'released (zval_ptr_dtor)',
+    refcount: true,
+  },
 };
 
 /** How the allocated size is computed from the arguments (for messages only). */
@@ -79,6 +102,11 @@ export interface Allocator {
   reallocArg?: number;
   /** The block is returned through `*arg` (spprintf(&buf, …)) instead of the return value. */
   outArg?: number;
+  /**
+   * The reference is held by this argument's variable itself (`Z_ADDREF_P(zv)`,
+   * `zval_copy_ctor(&tmp)`): the variable now owns one more reference.
+   */
+  bindArg?: number;
   size?: SizeSpec;
   /** Replacement that keeps the memory on the request heap (quick fix), for libc allocators. */
   zendEquivalent?: string;
@@ -126,16 +154,28 @@ export const ALLOCATORS: Record<string, Allocator> = {
   zend_string_alloc: { family: ['zend-string', 'zend-string-persistent'], persistentArg: 1 },
   zend_string_safe_alloc: { family: ['zend-string', 'zend-string-persistent'], persistentArg: 3 },
   zend_string_init: { family: ['zend-string', 'zend-string-persistent'], persistentArg: 2 },
-  zend_string_dup: { family: ['zend-string', 'zend-string-persistent'], persistentArg: 1 },
+  zend_string_dup: { family: ['zend-string-ref', 'zend-string-persistent'], persistentArg: 1 },
   zend_string_realloc: { family: ['zend-string', 'zend-string-persistent'], persistentArg: 2, reallocArg: 0 },
   zend_string_extend: { family: ['zend-string', 'zend-string-persistent'], persistentArg: 2, reallocArg: 0 },
   zend_string_truncate: { family: ['zend-string', 'zend-string-persistent'], persistentArg: 2, reallocArg: 0 },
-  zend_string_concat2: { family: 'zend-string' },
-  zend_string_concat3: { family: 'zend-string' },
-  zend_strpprintf: { family: 'zend-string' },
-  strpprintf: { family: 'zend-string' },
   zend_string_tolower: { family: 'zend-string' },
   zend_string_toupper: { family: 'zend-string' },
+  // counted references (c-refcount-leak): the caller owns one reference and must release it
+  zend_string_copy: { family: 'zend-string-ref' },
+  zend_string_concat2: { family: 'zend-string-ref' },
+  zend_string_concat3: { family: 'zend-string-ref' },
+  zend_strpprintf: { family: 'zend-string-ref' },
+  strpprintf: { family: 'zend-string-ref' },
+  zend_strpprintf_unchecked: { family: 'zend-string-ref' },
+  ZVAL_COPY: { family: 'zval-ref', outArg: 0 },
+  ZVAL_DUP: { family: 'zval-ref', outArg: 0 },
+  ZVAL_COPY_DEREF: { family: 'zval-ref', outArg: 0 },
+  Z_ADDREF_P: { family: 'zval-ref', bindArg: 0 },
+  Z_ADDREF: { family: 'zval-ref', bindArg: 0 },
+  Z_TRY_ADDREF_P: { family: 'zval-ref', bindArg: 0 },
+  Z_TRY_ADDREF: { family: 'zval-ref', bindArg: 0 },
+  zval_copy_ctor: { family: 'zval-ref', bindArg: 0 },
+  zval_opt_copy_ctor: { family: 'zval-ref', bindArg: 0 },
 };
 
 export interface Deallocator {
@@ -146,8 +186,10 @@ export interface Deallocator {
   persistentArg?: number;
 }
 
-const REQ_STR: Family[] = ['zend-string'];
-const ANY_STR: Family[] = ['zend-string', 'zend-string-persistent'];
+const REQ_STR: Family[] = ['zend-string', 'zend-string-ref'];
+const ANY_STR: Family[] = ['zend-string', 'zend-string-persistent', 'zend-string-ref'];
+/** zval_ptr_dtor() also releases a zend_string reference (it is what a zval holding it would do). */
+const ZVAL: Family[] = ['zval-ref', 'zend-string-ref'];
 
 /** Deallocators: the argument's block is released. */
 export const DEALLOCATORS: Record<string, Deallocator> = {
@@ -160,10 +202,20 @@ export const DEALLOCATORS: Record<string, Deallocator> = {
   pefree: { families: [['zend-request', 'zend-string'], ['zend-persistent', 'libc', 'zend-string-persistent']], arg: 0, persistentArg: 1 },
   pefree_size: { families: [['zend-request'], ['zend-persistent', 'libc']], arg: 0, persistentArg: 2 },
   zend_string_release: { families: ANY_STR, arg: 0 },
-  zend_string_release_ex: { families: [REQ_STR, ['zend-string-persistent']], arg: 0, persistentArg: 1 },
+  zend_string_release_ex: { families: [REQ_STR, ['zend-string-persistent', 'zend-string-ref']], arg: 0, persistentArg: 1 },
   zend_string_free: { families: ANY_STR, arg: 0 },
   zend_string_efree: { families: REQ_STR, arg: 0 },
   zend_string_delref: { families: ANY_STR, arg: 0 },
+  zval_ptr_dtor: { families: ZVAL, arg: 0 },
+  zval_ptr_dtor_nogc: { families: ZVAL, arg: 0 },
+  zval_ptr_dtor_str: { families: ZVAL, arg: 0 },
+  zval_dtor: { families: ZVAL, arg: 0 },
+  zval_internal_ptr_dtor: { families: ZVAL, arg: 0 },
+  i_zval_ptr_dtor: { families: ZVAL, arg: 0 },
+  Z_DELREF_P: { families: ZVAL, arg: 0 },
+  Z_DELREF: { families: ZVAL, arg: 0 },
+  Z_TRY_DELREF_P: { families: ZVAL, arg: 0 },
+  Z_TRY_DELREF: { families: ZVAL, arg: 0 },
 };
 
 /**
@@ -174,6 +226,12 @@ export const DEALLOCATORS: Record<string, Deallocator> = {
 export interface Transfer {
   arg: number;
   returns?: boolean;
+  /**
+   * RETURN_ZVAL(zv, copy, dtor) / RETVAL_ZVAL / ZVAL_ZVAL: with copy = 1 and
+   * dtor = 0 the macro only copies (the caller keeps its reference); any other
+   * combination moves it. [copy argument, dtor argument].
+   */
+  copyDtorArgs?: [number, number];
 }
 
 export const TRANSFERS: Record<string, Transfer> = {
@@ -197,6 +255,34 @@ export const TRANSFERS: Record<string, Transfer> = {
   ZVAL_OBJ: { arg: 1 },
   RETVAL_OBJ: { arg: 0 },
   RETURN_OBJ: { arg: 0, returns: true },
+  // zvals (c-refcount-leak): the reference moves into the return value, the array or the hash
+  RETURN_ZVAL: { arg: 0, returns: true, copyDtorArgs: [1, 2] },
+  RETVAL_ZVAL: { arg: 0, copyDtorArgs: [1, 2] },
+  ZVAL_ZVAL: { arg: 1, copyDtorArgs: [2, 3] },
+  RETURN_COPY_VALUE: { arg: 0, returns: true },
+  RETVAL_COPY_VALUE: { arg: 0 },
+  ZVAL_COPY_VALUE: { arg: 1 },
+  add_assoc_zval: { arg: 2 },
+  add_assoc_zval_ex: { arg: 3 },
+  add_next_index_zval: { arg: 1 },
+  add_index_zval: { arg: 2 },
+  add_property_zval: { arg: 2 },
+  zend_hash_update: { arg: 2 },
+  zend_hash_str_update: { arg: 3 },
+  zend_hash_index_update: { arg: 2 },
+  zend_hash_add: { arg: 2 },
+  zend_hash_add_new: { arg: 2 },
+  zend_hash_str_add: { arg: 3 },
+  zend_hash_str_add_new: { arg: 3 },
+  zend_hash_index_add: { arg: 2 },
+  zend_hash_index_add_new: { arg: 2 },
+  zend_hash_next_index_insert: { arg: 1 },
+  zend_hash_next_index_insert_new: { arg: 1 },
+  zend_symtable_update: { arg: 2 },
+  zend_symtable_str_update: { arg: 3 },
+  RETURN_ARR: { arg: 0, returns: true },
+  RETVAL_ARR: { arg: 0 },
+  ZVAL_ARR: { arg: 1 },
 };
 
 /**
@@ -220,13 +306,16 @@ export const COPIES: Record<string, CopySink> = {
   ZVAL_STRING: { arg: 1, dupArg: 2 },
   ZVAL_STRINGL: { arg: 1, dupArg: 3 },
   ZVAL_STR_COPY: { arg: 1 },
+  RETURN_COPY: { arg: 0, returns: true },
+  RETVAL_COPY: { arg: 0 },
+  RETURN_COPY_DEREF: { arg: 0, returns: true },
+  RETVAL_COPY_DEREF: { arg: 0 },
   add_assoc_string: { arg: 2, dupArg: 3 },
   add_assoc_stringl: { arg: 2, dupArg: 4 },
   add_next_index_string: { arg: 1, dupArg: 2 },
   add_next_index_stringl: { arg: 1, dupArg: 3 },
   add_index_string: { arg: 2, dupArg: 3 },
   add_property_string: { arg: 2, dupArg: 3 },
-  zend_string_copy: { arg: 0 },
 };
 
 /**
@@ -248,6 +337,12 @@ export const READERS = new Set<string>([
   'zend_symtable_find', 'php_base64_encode', 'php_base64_decode', 'zend_string_forget_hash_val', 'ZSTR_IS_INTERNED',
   'UNEXPECTED', 'EXPECTED', 'ZEND_ASSERT', 'assert', 'smart_str_appendl', 'smart_str_appends', 'smart_str_append',
   'php_var_dump', 'zend_print_zval_r', 'strtok_r', 'crc32', 'php_crc32_bulk_update', 'md5', 'PHP_MD5Update', 'PHP_SHA1Update',
+  // zval accessors
+  'Z_TYPE', 'Z_TYPE_P', 'Z_STRVAL', 'Z_STRVAL_P', 'Z_STRLEN', 'Z_STRLEN_P', 'Z_STR', 'Z_STR_P', 'Z_LVAL', 'Z_LVAL_P',
+  'Z_DVAL', 'Z_DVAL_P', 'Z_ARRVAL', 'Z_ARRVAL_P', 'Z_OBJ', 'Z_OBJ_P', 'Z_OBJCE', 'Z_OBJCE_P', 'Z_REFCOUNTED', 'Z_REFCOUNTED_P',
+  'Z_REFCOUNT', 'Z_REFCOUNT_P', 'Z_ISREF', 'Z_ISREF_P', 'Z_ISUNDEF', 'Z_ISUNDEF_P', 'Z_ISNULL', 'Z_ISNULL_P', 'Z_TYPE_INFO',
+  'Z_TYPE_INFO_P', 'zend_is_true', 'zend_hash_num_elements', 'zend_array_count', 'zval_get_long', 'zval_get_double',
+  'php_debug_zval_dump', 'zend_is_identical', 'zend_compare', 'zend_is_callable',
 ]);
 
 /** Statement-like macros and calls that return from the function. */

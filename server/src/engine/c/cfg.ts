@@ -7,7 +7,8 @@
 // parse). Paths that call a noreturn function or jump somewhere we do not
 // understand end in a node without successors and are never reported.
 import type { Node } from 'web-tree-sitter';
-import { COPIES, MAYBE_RETURNING_MACROS, NORETURN, RETURNING_MACROS, TRANSFERS, isForeachMacro } from './api';
+import { ALLOCATORS, COPIES, DEALLOCATORS, MAYBE_RETURNING_MACROS, NORETURN, READERS, RETURNING_MACROS, TRANSFERS, isForeachMacro } from './api';
+import type { MacroTable } from './macros';
 
 export type ExitKind = 'return' | 'macro' | 'end' | 'zpp';
 
@@ -27,7 +28,57 @@ export interface CfgNode {
    * value everywhere in the function, so two `#if X` blocks are correlated.
    */
   preproc?: { key: string; mainWhen: boolean };
+  /**
+   * The statement of the analysed function this node came from when it belongs
+   * to the expansion of a same-file macro (its `ast` lies in the macro's parsed
+   * body): findings point here.
+   */
+  origin?: Node;
 }
+
+/** What the CFG needs to expand same-file macros. */
+export interface MacroContext {
+  table: MacroTable;
+  /** Names (functions of the file with a summary) that make a macro body worth expanding. */
+  known?: (name: string) => boolean;
+}
+
+/** A name the API table already models: never expanded even if the file defines it. */
+function isApiName(name: string): boolean {
+  return (
+    name in ALLOCATORS || name in DEALLOCATORS || name in TRANSFERS || name in COPIES || READERS.has(name) ||
+    RETURNING_MACROS.has(name) || MAYBE_RETURNING_MACROS.has(name) || NORETURN.has(name) || isForeachMacro(name)
+  );
+}
+
+/** Whether a macro body changes control flow or ownership (returns, jumps, releases, hands over). */
+function changesFlow(stmts: Node[], known?: (name: string) => boolean): boolean {
+  const stack = [...stmts];
+  while (stack.length) {
+    const n = stack.pop()!;
+    switch (n.type) {
+      case 'return_statement':
+      case 'goto_statement':
+        return true;
+      case 'call_expression':
+      case 'identifier': {
+        const name = n.type === 'identifier' ? n.text : calleeName(n);
+        if (
+          name &&
+          (name in DEALLOCATORS || name in TRANSFERS || RETURNING_MACROS.has(name) || NORETURN.has(name) ||
+            MAYBE_RETURNING_MACROS.has(name) || COPIES[name]?.returns || known?.(name))
+        ) {
+          return true;
+        }
+        break;
+      }
+    }
+    for (const c of n.namedChildren) if (c) stack.push(c);
+  }
+  return false;
+}
+
+const MAX_MACRO_DEPTH = 4;
 
 export interface Cfg {
   nodes: CfgNode[];
@@ -130,11 +181,38 @@ function named(n: Node): Node[] {
 class Builder {
   readonly nodes: CfgNode[] = [];
   private labels = new Map<string, number>();
+  /** The invoking statement while lowering a macro's body; the macros being expanded. */
+  private origin: Node | undefined;
+  private expanding: string[] = [];
+
+  constructor(private readonly macros?: MacroContext) {}
 
   add(kind: CfgNode['kind'], ast?: Node, succ: number[] = []): number {
     const id = this.nodes.length;
-    this.nodes.push({ id, kind, ast, succ });
+    const node: CfgNode = { id, kind, ast, succ };
+    if (this.origin) node.origin = this.origin;
+    this.nodes.push(node);
     return id;
+  }
+
+  /** `MACRO(args);` of a same-file macro that changes flow: its substituted body, lowered in place. */
+  private expandMacro(s: Node, e: Node, name: string, next: number, lc: LoopCtx): number | undefined {
+    const m = this.macros;
+    if (!m || !m.table.has(name) || isApiName(name)) return undefined;
+    if (this.expanding.length >= MAX_MACRO_DEPTH || this.expanding.includes(name)) return undefined;
+    const call = strip(e);
+    const args = call?.type === 'call_expression' ? named(call.childForFieldName('arguments') ?? call) : undefined;
+    const stmts = m.table.expand(name, args, (body) => changesFlow(body, m.known));
+    if (!stmts) return undefined;
+    const saved = this.origin;
+    this.origin = saved ?? s;
+    this.expanding.push(name);
+    try {
+      return this.block(stmts, next, lc);
+    } finally {
+      this.expanding.pop();
+      this.origin = saved;
+    }
   }
 
   build(body: Node): Cfg {
@@ -182,6 +260,8 @@ class Builder {
         if (!e) return next;
         const name = calleeName(e);
         if (name) {
+          const expanded = this.expandMacro(s, e, name, next, lc);
+          if (expanded !== undefined) return expanded;
           if (RETURNING_MACROS.has(name) || TRANSFERS[name]?.returns || COPIES[name]?.returns) {
             const x = this.add('exit', s);
             this.nodes[x].exitKind = 'macro';
@@ -197,8 +277,19 @@ class Builder {
         }
         return this.add('stmt', e, [next]);
       }
-      case 'declaration':
+      case 'declaration': {
+        // `Z_PARAM_BOOL(x)\n ZEND_PARSE_PARAMETERS_END();` parses as a declaration of a function
+        // ZEND_PARSE_PARAMETERS_END whose type is the Z_PARAM macro: it may return.
+        const fd = s.childForFieldName('declarator');
+        const fname = fd?.type === 'function_declarator' ? fd.childForFieldName('declarator')?.text : undefined;
+        if (s.childForFieldName('type')?.type === 'macro_type_specifier' && fname && MAYBE_RETURNING_MACROS.has(fname)) {
+          const x = this.add('exit', s);
+          this.nodes[x].exitKind = 'zpp';
+          const st = this.add('stmt', s, [next]);
+          return this.add('branch', undefined, [st, x]);
+        }
         return this.add('stmt', s, [next]);
+      }
       case 'return_statement': {
         const x = this.add('exit', s);
         this.nodes[x].exitKind = 'return';
@@ -307,6 +398,18 @@ class Builder {
   }
 
   private cond(cond: Node | null, t: number, f: number): number {
+    // Short-circuit: `if (a && (p = f()) != NULL)` tests its parts one by one, so the
+    // false edge of each part is refined on its own (NULL checks inside the condition).
+    // The recursion is bounded: units nested deeper than 500 levels are skipped.
+    // Only conditions holding an assignment: splitting every `a && b` multiplies path states.
+    const e = strip(cond);
+    if (e?.type === 'binary_expression' && e.descendantsOfType('assignment_expression').length > 0) {
+      const op = e.childForFieldName('operator')?.text;
+      const l = e.childForFieldName('left');
+      const r = e.childForFieldName('right');
+      if (l && r && op === '&&') return this.cond(l, this.cond(r, t, f), f);
+      if (l && r && op === '||') return this.cond(l, t, this.cond(r, t, f));
+    }
     const c = this.add('cond', cond ?? undefined);
     this.setCond(c, t, f);
     return c;
@@ -324,6 +427,6 @@ class Builder {
   }
 }
 
-export function buildCfg(body: Node): Cfg {
-  return new Builder().build(body);
+export function buildCfg(body: Node, macros?: MacroContext): Cfg {
+  return new Builder(macros).build(body);
 }

@@ -27,9 +27,10 @@ import {
   type Allocator,
   type Family,
 } from './api';
-import { buildCfg, calleeName, constValue, strip, type Cfg, type ExitKind } from './cfg';
+import { buildCfg, calleeName, constValue, strip, type Cfg, type ExitKind, type MacroContext } from './cfg';
+import { MacroTable } from './macros';
 import { parseC } from './parser';
-import { findUnits, type FunctionUnit } from './units';
+import { calleesIn, fileGlobals, findUnits, type FunctionUnit } from './units';
 
 export type AllocState = 'A' | 'R' | 'T' | 'E' | 'N' | 'L' | 'C';
 
@@ -45,7 +46,38 @@ export interface AllocSite {
   variable: string;
   /** Size in bytes when the size arguments are constant expressions. */
   sizeBytes?: number;
+  /** A parameter's block (summaries only: never reported). */
+  param?: number;
+  /**
+   * Process memory stored into a global or static variable by request code that
+   * did not look at the variable first: the previous block is overwritten on
+   * every call (reported by c-process-heap-leak).
+   */
+  global?: boolean;
+  /** The allocation is a call to a function of the workspace summarised as an allocator. */
+  viaSummary?: boolean;
 }
+
+/** What a function does with a pointer parameter, on every path. */
+export type ParamEffect =
+  /** Released (families: the deallocators' families when they agree). */
+  | { kind: 'release'; families?: Family[] }
+  /** Handed over (returned, stored in a zval / hash…) or released. */
+  | { kind: 'transfer' }
+  /** Only read: the caller still owns it. */
+  | { kind: 'read' };
+
+/** A function's effect on its callers, derived from its own analysis (plain data: no syntax nodes). */
+export interface FunctionSummary {
+  /** Every return hands back a fresh block of this family (or NULL): its calls are allocations. */
+  returns?: Family;
+  /** By parameter index. */
+  params: Array<ParamEffect | undefined>;
+  /** Declared static (not visible from other files). */
+  isStatic: boolean;
+}
+
+export type SummaryLookup = (name: string) => FunctionSummary | undefined;
 
 export interface LeakPoint {
   kind: ExitKind | 'overwrite';
@@ -93,10 +125,14 @@ export interface UnitAnalysis {
   shadowed: Set<string>;
   /** The compound statement declaring each local (the body for parameters). */
   scopes: Map<string, Node>;
+  /** What callers may assume (plain C functions). */
+  summary?: FunctionSummary;
 }
 
 export interface OwnershipAnalysis {
   units: UnitAnalysis[];
+  /** Summaries of the file's plain C functions, by name. */
+  summaries: Map<string, FunctionSummary>;
   dispose(): void;
 }
 
@@ -219,6 +255,12 @@ function deallocFamilies(fn: string, args: Node[]): Family[] | undefined {
 
 type Mode = 'read' | 'escape' | 'transfer';
 
+/** Accessors whose result is what the zval holds: handing it over hands over the zval's reference. */
+const ZVAL_ACCESSORS = new Set<string>([
+  'Z_OBJ', 'Z_OBJ_P', 'Z_STR', 'Z_STR_P', 'Z_ARR', 'Z_ARR_P', 'Z_ARRVAL', 'Z_ARRVAL_P', 'Z_COUNTED', 'Z_COUNTED_P',
+  'Z_RES', 'Z_RES_P', 'Z_REFVAL', 'Z_REFVAL_P', 'Z_INDIRECT_P',
+]);
+
 class UnitAnalyzer {
   private readonly sitesByCall = new Map<number, AllocSite>();
   private readonly sites: AllocSite[] = [];
@@ -227,17 +269,32 @@ class UnitAnalyzer {
   private readonly left = new Set<number>();
   private readonly reallocated = new Set<number>();
   private readonly releases = new Map<number, Map<number, Node>>();
-  private readonly deallocs = new Map<number, DeallocEvent>();
+  /** By call and released argument (a helper may release several arguments of one call). */
+  private readonly deallocs = new Map<string, DeallocEvent>();
   private readonly exitStates = new Map<number, PState[]>();
   readonly locals = new Set<string>();
   readonly shadowed = new Set<string>();
   readonly scopes = new Map<string, Node>();
   private memo = true;
   private condIdents = new Map<string, Set<string>>();
+  /** Parameter pseudo-sites (summaries): site id -> parameter index. */
+  private readonly paramSites = new Map<number, number>();
+  /** Parameter index -> its states at the exits; the families of the deallocators that released it. */
+  private readonly paramExit = new Map<number, Set<AllocState>>();
+  private readonly paramFamilies = new Map<number, Set<string>>();
+  /** What the return statements hand back: a family, 'null', 'void' or 'other'. */
+  private readonly returnKinds = new Set<string>();
+  readonly staticLocals = new Set<string>();
+  /** Globals (and static locals) this request code stores process memory into. */
+  private readonly watchGlobals = new Set<string>();
+  /** Variables given to Z_ADDREF_P & co.: the path remembers whether they were handed over before. */
+  private readonly watchAddref = new Set<string>();
 
   constructor(
     readonly unit: FunctionUnit,
     readonly cfg: Cfg,
+    private readonly summaries: SummaryLookup = () => undefined,
+    globals: ReadonlySet<string> = new Set(),
   ) {
     for (const p of unit.params) {
       this.locals.add(p);
@@ -256,6 +313,7 @@ class UnitAnalyzer {
         if (storage) {
           // A static local lives across requests: storing into it is an escape.
           this.shadowed.add(name);
+          this.staticLocals.add(name);
           continue;
         }
         if (this.scopes.has(name)) this.shadowed.add(name);
@@ -268,6 +326,31 @@ class UnitAnalyzer {
       }
     }
     for (const s of this.shadowed) if (!this.scopes.has(s)) this.locals.delete(s);
+    for (const c of unit.body.descendantsOfType('call_expression')) {
+      const a = c ? ALLOCATORS[calleeName(c) ?? ''] : undefined;
+      if (!c || a?.bindArg === undefined) continue;
+      let v = strip(argsOf(c)[a.bindArg]);
+      if (v?.type === 'pointer_expression') v = strip(v.childForFieldName('argument'));
+      if (v?.type === 'identifier') this.watchAddref.add(v.text);
+    }
+    if (unit.kind === 'request' || unit.kind === 'helper') {
+      for (const a of unit.body.descendantsOfType('assignment_expression')) {
+        const l = strip(a?.childForFieldName('left'));
+        const r = strip(a?.childForFieldName('right'));
+        if (!a || l?.type !== 'identifier' || r?.type !== 'call_expression' || a.childForFieldName('operator')?.text !== '=') continue;
+        if (this.locals.has(l.text) || !(globals.has(l.text) || this.staticLocals.has(l.text))) continue;
+        if (this.processFamilyOf(r) !== undefined) this.watchGlobals.add(l.text);
+      }
+    }
+  }
+
+  /** The family of a call that allocates process memory (an allocator row or a summarised function), else undefined. */
+  private processFamilyOf(call: Node): Family | undefined {
+    const fn = calleeName(call);
+    if (!fn) return undefined;
+    const a = ALLOCATORS[fn];
+    const fam = a ? (a.outArg === undefined && a.bindArg === undefined ? familyOf(a, argsOf(call)) : undefined) : this.summaries(fn)?.returns;
+    return fam && FAMILIES[fam].lifetime === 'process' ? fam : undefined;
   }
 
   run(): UnitAnalysis {
@@ -299,13 +382,31 @@ class UnitAnalyzer {
     this.releases.clear();
     this.deallocs.clear();
     this.exitStates.clear();
+    this.paramExit.clear();
+    this.paramFamilies.clear();
+    this.returnKinds.clear();
   }
 
   private solve(): void {
     const seen = new Map<number, Set<string>>();
-    const queue: Array<[number, PState]> = [[this.cfg.entry, new PState()]];
+    const init = new PState();
+    if (this.unit.kind === 'other' || this.unit.kind === 'helper') {
+      this.unit.params.forEach((p, i) => {
+        if (!this.unit.pointerParams?.has(p) || init.vars.has(p)) return;
+        let id = [...this.paramSites].find(([, idx]) => idx === i)?.[0];
+        if (id === undefined) {
+          id = this.sites.length;
+          this.sites.push({ id, call: this.unit.body, callee: this.unit.body, fn: '', family: 'zend-request', variable: p, param: i });
+          this.paramSites.set(id, i);
+        }
+        init.vars.set(p, id);
+        init.sites.set(id, 'A');
+      });
+    }
+    const queue: Array<[number, PState]> = [[this.cfg.entry, init]];
     let steps = 0;
     while (queue.length) {
+      checkBudget();
       const [id, st] = queue.pop()!;
       const key = st.key();
       let s = seen.get(id);
@@ -364,12 +465,19 @@ class UnitAnalyzer {
         }
         case 'exit': {
           const out = st.clone();
+          if (node.exitKind === 'return') this.returnKinds.add(node.value ? this.returnKind(node.value, out) : 'void');
+          else this.returnKinds.add(node.exitKind === 'end' ? 'void' : 'other');
           if (node.value) this.eval(node.value, out, node.exitKind === 'return' ? 'transfer' : 'read');
           let list = this.exitStates.get(id);
           if (!list) this.exitStates.set(id, (list = []));
           list.push(out);
+          for (const [sid, idx] of this.paramSites) {
+            let set = this.paramExit.get(idx);
+            if (!set) this.paramExit.set(idx, (set = new Set()));
+            set.add(out.sites.get(sid) ?? 'L');
+          }
           for (const [site, state] of out.sites) {
-            if (state === 'A') this.leak(site, { kind: node.exitKind ?? 'end', node: node.ast!, cfgNode: id });
+            if (state === 'A') this.leak(site, { kind: node.exitKind ?? 'end', node: node.origin ?? node.ast!, cfgNode: id });
           }
           break;
         }
@@ -377,7 +485,49 @@ class UnitAnalyzer {
     }
   }
 
+  /** What a return statement hands back on this path. */
+  private returnKind(value: Node, st: PState): string {
+    const e = strip(value);
+    if (!e) return 'other';
+    if (constValue(e) === 0) return 'null';
+    if (e.type === 'identifier') {
+      const sid = st.vars.get(e.text);
+      if (sid === undefined) return 'other';
+      const site = this.sites[sid];
+      const state = st.sites.get(sid);
+      if (site.param !== undefined || site.global) return 'other';
+      return state === 'A' ? site.family : state === 'N' ? 'null' : 'other';
+    }
+    if (e.type === 'call_expression') {
+      const fn = calleeName(e);
+      if (!fn) return 'other';
+      const a = ALLOCATORS[fn];
+      if (a) return a.outArg === undefined && a.bindArg === undefined ? (familyOf(a, argsOf(e)) ?? 'other') : 'other';
+      return this.summaries(fn)?.returns ?? 'other';
+    }
+    return 'other';
+  }
+
+  /** The summary callers may use: an allocator, and what happens to each pointer parameter. */
+  private summary(): FunctionSummary {
+    const kinds = [...this.returnKinds];
+    const fams = kinds.filter((k) => k !== 'null');
+    const returns = fams.length === 1 && fams[0] in FAMILIES ? (fams[0] as Family) : undefined;
+    const params: Array<ParamEffect | undefined> = this.unit.params.map(() => undefined);
+    for (const [idx, states] of this.paramExit) {
+      const st = [...states];
+      const only = (ok: AllocState[]) => st.every((x) => ok.includes(x));
+      if (only(['R', 'N']) && states.has('R')) {
+        const fam = [...(this.paramFamilies.get(idx) ?? [])];
+        params[idx] = { kind: 'release', families: fam.length === 1 && fam[0] !== '?' ? (fam[0].split(',') as Family[]) : undefined };
+      } else if (only(['R', 'T', 'N']) && states.has('T')) params[idx] = { kind: 'transfer' };
+      else if (only(['A', 'N']) && states.has('A')) params[idx] = { kind: 'read' };
+    }
+    return { returns, params, isStatic: this.unit.isStatic };
+  }
+
   private leak(site: number, p: LeakPoint): void {
+    if (this.sites[site].param !== undefined) return;
     let m = this.leaks.get(site);
     if (!m) this.leaks.set(site, (m = new Map()));
     const k = `${p.kind}:${p.node.startIndex}`;
@@ -387,10 +537,13 @@ class UnitAnalyzer {
   private result(): UnitAnalysis {
     const sites: SiteReport[] = [];
     for (const site of this.sites) {
+      if (site.param !== undefined) continue;
       const at = (p: LeakPoint) => (p.kind === 'end' ? p.node.endIndex - 1 : p.node.startIndex);
       const leaks = [...(this.leaks.get(site.id)?.values() ?? [])].sort((a, b) => at(a) - at(b));
       const insertSafe = new Map<number, boolean>();
-      const okStates: AllocState[] = site.family === 'zend-string' || site.family === 'zend-string-persistent' ? ['A'] : ['A', 'N'];
+      // zend_string_release(NULL) / zval_ptr_dtor(NULL) crash: insert only where the block is known to exist.
+      const nullSafe = site.family === 'libc' || site.family === 'zend-request' || site.family === 'zend-persistent';
+      const okStates: AllocState[] = nullSafe ? ['A', 'N'] : ['A'];
       for (const l of leaks) {
         if (l.cfgNode === undefined) continue;
         const states = this.exitStates.get(l.cfgNode) ?? [];
@@ -416,6 +569,7 @@ class UnitAnalyzer {
       deallocs: [...this.deallocs.values()],
       shadowed: this.shadowed,
       scopes: this.scopes,
+      summary: this.unit.kind === 'other' || this.unit.kind === 'helper' ? this.summary() : undefined,
     };
   }
 
@@ -484,7 +638,7 @@ class UnitAnalyzer {
       if (a?.type !== 'identifier' || b?.type !== 'identifier') return undefined;
       const sa = st.vars.get(a.text);
       const sb = st.vars.get(b.text);
-      const fresh = (s: number | undefined) => s !== undefined && st.sites.get(s) === 'A';
+      const fresh = (s: number | undefined) => s !== undefined && st.sites.get(s) === 'A' && this.sites[s].param === undefined;
       if (sa === sb || !(fresh(sa) || fresh(sb))) return undefined;
       return op === '!=';
     }
@@ -594,13 +748,27 @@ class UnitAnalyzer {
   }
 
   private boundSite(n: Node | null | undefined, st: PState): number | undefined {
-    const e = strip(n);
+    let e = strip(n);
+    // zval_ptr_dtor(&tmp): the zval variable itself holds the reference.
+    if (e?.type === 'pointer_expression' && e.childForFieldName('operator')?.text === '&') e = strip(e.childForFieldName('argument'));
     return e?.type === 'identifier' ? st.vars.get(e.text) : undefined;
+  }
+
+  /** `&zv` where zv holds a counted zval reference: a known function reading it keeps it owned. */
+  private isZvalAddress(n: Node, st: PState): boolean {
+    const e = strip(n);
+    if (e?.type !== 'pointer_expression' || e.childForFieldName('operator')?.text !== '&') return false;
+    const sid = this.boundSite(e, st);
+    return sid !== undefined && this.sites[sid].family === 'zval-ref';
   }
 
   private eval(n: Node, st: PState, mode: Mode): void {
     switch (n.type) {
       case 'identifier': {
+        // A global this function stores process memory into: looked at before the store (lazy init, free first).
+        if (this.watchGlobals.has(n.text)) st.conds.set(`#g:${n.text}`, true);
+        // Stored or handed over first, then Z_ADDREF_P(zv): that reference pays for the store.
+        if (mode !== 'read' && this.watchAddref.has(n.text)) st.conds.set(`#esc:${n.text}`, true);
         const site = st.vars.get(n.text);
         if (site === undefined) return;
         if (mode === 'escape') this.setState(st, site, 'E');
@@ -623,9 +791,12 @@ class UnitAnalyzer {
         if (n.childForFieldName('operator')?.text === '&') {
           const a = strip(arg);
           if (a?.type === 'identifier') {
-            // Its address is taken: it may be changed or freed through it.
+            // Its address is taken: it may be changed or freed through it (handed over in transfer mode).
+            if (this.watchGlobals.has(a.text)) st.conds.set(`#g:${a.text}`, true);
+            // (`zend_parse_parameters(…, &zv)` writes zv: only a hand-over of &zv stores its value.)
+            if (mode === 'transfer' && this.watchAddref.has(a.text)) st.conds.set(`#esc:${a.text}`, true);
             const site = st.vars.get(a.text);
-            if (site !== undefined) this.setState(st, site, 'E');
+            if (site !== undefined) this.setState(st, site, mode === 'transfer' ? 'T' : 'E');
             if (this.locals.has(a.text)) {
               st.vars.delete(a.text);
               this.forget(st, a.text);
@@ -641,6 +812,14 @@ class UnitAnalyzer {
           }
           this.eval(arg, st, 'escape');
           return;
+        }
+        // `*zv` copies the zval: a counted reference goes where the copy goes.
+        if (mode !== 'read') {
+          const site = this.boundSite(arg, st);
+          if (site !== undefined && this.sites[site].family === 'zval-ref') {
+            this.setState(st, site, mode === 'transfer' ? 'T' : 'E');
+            return;
+          }
         }
         this.eval(arg, st, 'read');
         return;
@@ -703,9 +882,16 @@ class UnitAnalyzer {
       case 'assignment_expression':
         this.assign(n, st);
         return;
-      case 'call_expression':
+      case 'call_expression': {
+        // Z_OBJ_P(zv), Z_STR_P(zv)…: handing over what the zval holds hands over its reference.
+        const f = calleeName(n);
+        if (mode !== 'read' && f && ZVAL_ACCESSORS.has(f)) {
+          for (const a of argsOf(n)) this.eval(a, st, mode);
+          return;
+        }
         this.call(n, st, undefined);
         return;
+      }
       case 'declaration':
         this.declare(n, st);
         return;
@@ -732,6 +918,17 @@ class UnitAnalyzer {
   }
 
   private declare(d: Node, st: PState): void {
+    // `Z_PARAM_BOOL(flag) ZEND_PARSE_PARAMETERS_END();` parses as a declaration whose
+    // type is the macro call: the macro may assign the variables it names.
+    const type = d.childForFieldName('type');
+    if (type?.type === 'macro_type_specifier') {
+      for (const id of type.descendantsOfType(['identifier', 'type_identifier'])) {
+        if (!id || !this.locals.has(id.text)) continue;
+        const site = st.vars.get(id.text);
+        if (site !== undefined) this.setState(st, site, 'E');
+        this.forget(st, id.text);
+      }
+    }
     const storage = d.children.some(
       (c) => c?.type === 'storage_class_specifier' && (c.text === 'static' || c.text === 'extern'),
     );
@@ -778,15 +975,35 @@ class UnitAnalyzer {
       this.bind(l.text, right, st, n);
       return;
     }
+    if (l?.type === 'identifier' && this.watchGlobals.has(l.text) && !st.conds.has(`#g:${l.text}`)) {
+      // Request code storing process memory into a global it never looked at on this path:
+      // whatever the previous call stored there is overwritten without being freed.
+      const r = strip(right);
+      if (r?.type === 'call_expression' && this.processFamilyOf(r) !== undefined) {
+        const id = this.call(r, st, l.text);
+        if (id !== undefined) {
+          this.sites[id].global = true;
+          st.vars.set(l.text, id);
+          st.conds.set(`#g:${l.text}`, true);
+          return;
+        }
+      }
+    }
     // A field, a global, *out, an array element: the block is kept elsewhere.
     if (l) this.eval(l, st, 'read');
     this.storeElsewhere(right, st);
+    // `Z_ADDREF_P(conn); result->conn_ptr = …;`: a reference taken for the structure this
+    // function fills (released by that structure's destructor), not one it must drop.
+    for (const [sid, state] of st.sites) {
+      const site = this.sites[sid];
+      if (state === 'A' && site.family === 'zval-ref' && ALLOCATORS[site.fn]?.bindArg !== undefined) this.setState(st, sid, 'E');
+    }
   }
 
   /** `x->f = value`, `global = value`: tracked pointers in value escape; a direct allocation is not tracked. */
   private storeElsewhere(value: Node, st: PState): void {
     const r = strip(value);
-    if (r?.type === 'call_expression') this.call(r, st, undefined);
+    if (r?.type === 'call_expression' && !ZVAL_ACCESSORS.has(calleeName(r) ?? '')) this.call(r, st, undefined);
     else this.eval(value, st, 'escape');
   }
 
@@ -839,6 +1056,24 @@ class UnitAnalyzer {
     }
     const fn = callee.text;
     const alloc = ALLOCATORS[fn];
+    if (alloc?.bindArg !== undefined) {
+      // Z_ADDREF_P(zv), zval_copy_ctor(&tmp): the variable now holds one more reference.
+      args.forEach((a, i) => {
+        if (i !== alloc.bindArg) this.eval(a, st, 'read');
+      });
+      let v = strip(args[alloc.bindArg]);
+      if (v?.type === 'pointer_expression' && v.childForFieldName('operator')?.text === '&') v = strip(v.childForFieldName('argument'));
+      const family = familyOf(alloc, args);
+      if (v?.type !== 'identifier' || !this.locals.has(v.text) || !family) return undefined;
+      if (st.conds.has(`#esc:${v.text}`)) return undefined;
+      const held = st.vars.get(v.text);
+      if (held !== undefined && st.sites.get(held) === 'A') return undefined;
+      const s = this.site(n, callee, fn, family, v.text, alloc, args);
+      st.vars.set(v.text, s.id);
+      st.sites.set(s.id, 'A');
+      this.forget(st, v.text);
+      return undefined;
+    }
     if (alloc) {
       args.forEach((a, i) => {
         if (i === alloc.reallocArg) {
@@ -883,44 +1118,92 @@ class UnitAnalyzer {
       args.forEach((a, i) => {
         if (i !== dealloc.arg) this.eval(a, st, 'read');
       });
-      const a = args[dealloc.arg];
-      const ev = this.deallocEvent(n, fn, args);
-      const site = this.boundSite(a, st);
-      if (site === undefined) {
-        ev.seen.push({});
-        if (a) this.eval(a, st, 'escape');
-        return undefined;
-      }
-      const state = st.sites.get(site);
-      ev.seen.push({ site: this.sites[site], state });
-      if (state === 'A') {
-        st.sites.set(site, 'R');
-        this.handled.add(site);
-        let m = this.releases.get(site);
-        if (!m) this.releases.set(site, (m = new Map()));
-        m.set(n.startIndex, n);
-      }
+      this.release(n, fn, args[dealloc.arg], st, deallocFamilies(fn, args));
       return undefined;
     }
     const transfer = TRANSFERS[fn];
     const copy = COPIES[fn];
     let moved: number | undefined;
-    if (transfer) moved = transfer.arg;
-    else if (copy && copy.dupArg !== undefined && copy.dupArg < args.length && constValue(args[copy.dupArg]) === 0) {
+    if (transfer) {
+      moved = transfer.arg;
+      const cd = transfer.copyDtorArgs;
+      // RETURN_ZVAL(zv, 1, 0): a copy; the caller keeps its reference.
+      if (cd && constValue(args[cd[0]]) === 1 && constValue(args[cd[1]]) === 0) moved = undefined;
+    } else if (copy && copy.dupArg !== undefined && copy.dupArg < args.length && constValue(args[copy.dupArg]) === 0) {
       moved = copy.arg; // PHP 5: RETURN_STRING(s, 0) takes ownership of s
     }
     if (transfer || copy || READERS.has(fn) || NORETURN.has(fn) || /^(RETURN|RETVAL)_/.test(fn)) {
-      args.forEach((a, i) => this.eval(a, st, i === moved ? 'transfer' : 'read'));
+      args.forEach((a, i) => {
+        if (i !== moved && this.isZvalAddress(a, st)) return;
+        this.eval(a, st, i === moved ? 'transfer' : 'read');
+      });
       return undefined;
     }
-    // An unknown function or macro may keep what it is given.
-    for (const a of args) this.eval(a, st, 'escape');
+    const sum = this.summaries(fn);
+    if (sum) {
+      // A function of the file (or the workspace) with a summary.
+      args.forEach((a, i) => {
+        const eff = sum.params[i];
+        if (!eff) this.eval(a, st, 'escape');
+        else if (eff.kind === 'read') this.eval(a, st, 'read');
+        else if (eff.kind === 'transfer') this.eval(a, st, 'transfer');
+        else this.release(n, fn, a, st, eff.families);
+      });
+      if (!sum.returns || target === undefined) return undefined;
+      const s = this.site(n, callee, fn, sum.returns, target, { family: sum.returns }, args);
+      s.viaSummary = true;
+      if (st.sites.get(s.id) === 'A' && ![...st.vars].some(([v, x]) => v !== target && x === s.id)) {
+        this.leak(s.id, { kind: 'overwrite', node: n.parent ?? n });
+      }
+      st.sites.set(s.id, 'A');
+      return s.id;
+    }
+    // An unknown function or macro may keep what it is given, and a macro may
+    // assign a variable passed by name (Z_PARAM_BOOL(flag)): forget what the path knew of it.
+    for (const a of args) {
+      this.eval(a, st, 'escape');
+      const v = strip(a);
+      if (v?.type === 'identifier' && this.locals.has(v.text)) this.forget(st, v.text);
+    }
     return undefined;
   }
 
-  private deallocEvent(n: Node, fn: string, args: Node[]): DeallocEvent {
-    let ev = this.deallocs.get(n.startIndex);
-    if (!ev) this.deallocs.set(n.startIndex, (ev = { call: n, fn, seen: [], families: deallocFamilies(fn, args) }));
+  /** A deallocator (or a function summarised as releasing this argument) releases `a`. */
+  private release(n: Node, fn: string, a: Node | undefined, st: PState, families: Family[] | undefined): void {
+    const ev = this.deallocEvent(n, fn, families, a);
+    const site = this.boundSite(a, st);
+    if (site === undefined) {
+      ev.seen.push({});
+      if (a) this.eval(a, st, 'escape');
+      return;
+    }
+    const state = st.sites.get(site);
+    const param = this.sites[site].param;
+    if (param !== undefined) {
+      // A parameter of the function being summarised: never judged here.
+      ev.seen.push({});
+      if (state === 'A') {
+        st.sites.set(site, 'R');
+        let f = this.paramFamilies.get(param);
+        if (!f) this.paramFamilies.set(param, (f = new Set()));
+        f.add(families ? [...families].sort().join(',') : '?');
+      }
+      return;
+    }
+    ev.seen.push({ site: this.sites[site], state });
+    if (state === 'A') {
+      st.sites.set(site, 'R');
+      this.handled.add(site);
+      let m = this.releases.get(site);
+      if (!m) this.releases.set(site, (m = new Map()));
+      m.set(n.startIndex, n);
+    }
+  }
+
+  private deallocEvent(n: Node, fn: string, families: Family[] | undefined, arg: Node | undefined): DeallocEvent {
+    const key = `${n.startIndex}:${arg?.startIndex ?? -1}`;
+    let ev = this.deallocs.get(key);
+    if (!ev) this.deallocs.set(key, (ev = { call: n, fn, seen: [], families }));
     return ev;
   }
 }
@@ -929,30 +1212,152 @@ function hasErrorNode(n: Node): boolean {
   return n.descendantsOfType('ERROR').length > 0 || n.isError;
 }
 
+/**
+ * Deeper than this, the recursive CFG builder and expression evaluator could
+ * exhaust the stack (10,000 nested blocks, a 60,000-term `a + a + …`): such a
+ * unit is skipped. Real code stays far below (found by the fuzz harness).
+ */
+const MAX_TREE_DEPTH = 500;
+
+/** Whether the tree under n is deeper than MAX_TREE_DEPTH (an iterative cursor walk). */
+function tooDeep(n: Node): boolean {
+  const c = n.walk();
+  try {
+    let depth = 0;
+    for (;;) {
+      if (c.gotoFirstChild()) {
+        if (++depth > MAX_TREE_DEPTH) return true;
+        continue;
+      }
+      while (!c.gotoNextSibling()) {
+        if (!c.gotoParent()) return false;
+        depth--;
+      }
+    }
+  } finally {
+    c.delete();
+  }
+}
+
+export interface AnalyzeOptions {
+  /** Summaries of the functions the unit may call (same file first, then the workspace). */
+  summaries?: SummaryLookup;
+  /** The file's globals and file-level statics. */
+  globals?: ReadonlySet<string>;
+  /** Same-file macros to expand. */
+  macros?: MacroContext;
+}
+
 /** Analyses one function unit. Never throws on odd syntax: units with ERROR nodes are skipped. */
-export function analyzeUnit(unit: FunctionUnit): UnitAnalysis {
+export function analyzeUnit(unit: FunctionUnit, opts: AnalyzeOptions = {}): UnitAnalysis {
   if (hasErrorNode(unit.body)) {
     return { unit, sites: [], deallocs: [], skipped: 'syntax errors', shadowed: new Set(), scopes: new Map() };
   }
-  const cfg = buildCfg(unit.body);
-  return new UnitAnalyzer(unit, cfg).run();
+  if (tooDeep(unit.body)) {
+    return { unit, sites: [], deallocs: [], skipped: 'nesting too deep', shadowed: new Set(), scopes: new Map() };
+  }
+  const cfg = buildCfg(unit.body, opts.macros);
+  return new UnitAnalyzer(unit, cfg, opts.summaries, opts.globals).run();
 }
 
-/** Parses and analyses a C document. The caller (ctx.shared) disposes it, which deletes the tree. */
-export function analyzeOwnership(text: string): OwnershipAnalysis {
+/**
+ * The units in an order where a function comes after the plain C functions it
+ * calls (callees first; recursion broken arbitrarily), so each can use their summaries.
+ */
+function calleesFirst(units: FunctionUnit[]): FunctionUnit[] {
+  const byName = new Map<string, FunctionUnit>();
+  for (const u of units) if ((u.kind === 'other' || u.kind === 'helper') && !byName.has(u.name)) byName.set(u.name, u);
+  const done = new Set<FunctionUnit>();
+  const out: FunctionUnit[] = [];
+  for (const root of units) {
+    if (done.has(root)) continue;
+    // Iterative post-order DFS.
+    const stack: Array<[FunctionUnit, string[] | undefined]> = [[root, undefined]];
+    done.add(root);
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      if (!top[1]) top[1] = [...calleesIn(top[0].body)];
+      const next = top[1].pop();
+      if (next === undefined) {
+        out.push(top[0]);
+        stack.pop();
+        continue;
+      }
+      const u = byName.get(next);
+      if (u && !done.has(u)) {
+        done.add(u);
+        stack.push([u, undefined]);
+      }
+    }
+  }
+  return out;
+}
+
+/** ctx.checkBudget of the analysis under way (set by analyzeOwnership, called in the worklist). */
+let checkBudget: () => void = () => undefined;
+
+/**
+ * Parses and analyses a C document. The caller (ctx.shared) disposes it, which
+ * deletes the tree. `external` answers for functions of other files of the
+ * workspace (single-file mode: none). Plain C functions are analysed callees
+ * first; each one's summary serves its callers in the file.
+ */
+export function analyzeOwnership(
+  text: string,
+  budget: () => void = () => undefined,
+  external?: SummaryLookup,
+  /** Only what summaries need: PHP_FUNCTION / lifecycle units (never callees) are not analysed. */
+  summariesOnly = false,
+): OwnershipAnalysis {
   let tree: Tree | undefined = parseC(text);
+  let macros: MacroTable | undefined;
+  // A workspace summary may analyse another file while this one is under way: restore, not reset.
+  const outerBudget = checkBudget;
+  checkBudget = budget;
   try {
-    const units = findUnits(tree.rootNode).map(analyzeUnit);
+    const root = tree.rootNode;
+    const units = findUnits(root);
+    const globals = fileGlobals(root);
+    macros = new MacroTable(root);
+    const summaries = new Map<string, FunctionSummary>();
+    const local = new Set(units.filter((u) => u.kind === 'other' || u.kind === 'helper').map((u) => u.name));
+    const lookup: SummaryLookup = (name) => summaries.get(name) ?? (local.has(name) ? undefined : external?.(name));
+    const macroCtx: MacroContext = { table: macros, known: (name) => !!lookup(name) };
+    const results = new Map<FunctionUnit, UnitAnalysis>();
+    for (const u of calleesFirst(units)) {
+      if (summariesOnly && (u.kind === 'request' || u.kind === 'lifecycle')) continue;
+      const ua = analyzeUnit(u, { summaries: lookup, globals, macros: macroCtx });
+      results.set(u, ua);
+      if (ua.summary && !summaries.has(u.name) && !ua.skipped) summaries.set(u.name, ua.summary);
+    }
+    const m = macros;
     return {
-      units,
+      units: units.map((u) => results.get(u)).filter((ua): ua is UnitAnalysis => ua !== undefined),
+      summaries,
       dispose() {
+        m.dispose();
         tree?.delete();
         tree = undefined;
       },
     };
   } catch (e) {
+    macros?.dispose();
     tree.delete();
     throw e;
+  } finally {
+    checkBudget = outerBudget;
+  }
+}
+
+/** The summaries other files may use: the file's non-static functions (plain data; the tree is deleted). */
+export function summarizeFile(text: string, budget?: () => void): Map<string, FunctionSummary> {
+  const a = analyzeOwnership(text, budget, undefined, true);
+  try {
+    const out = new Map<string, FunctionSummary>();
+    for (const [name, s] of a.summaries) if (!s.isStatic && (s.returns || s.params.some((p) => p))) out.set(name, s);
+    return out;
+  } finally {
+    a.dispose();
   }
 }
 

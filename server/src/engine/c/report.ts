@@ -3,11 +3,12 @@
 import type { Node } from 'web-tree-sitter';
 import type { Fix, RawFinding, RuleContext, TextEdit } from '../types';
 import { ALLOCATORS, FAMILIES, type Family } from './api';
+import { workspaceSummaries } from './workspace';
 import { analyzeOwnership, type AllocSite, type LeakPoint, type OwnershipAnalysis, type SiteReport, type UnitAnalysis } from './ownership';
 
 /** The per-document analysis, computed once and shared by every C rule (the tree is deleted at dispose). */
 export function ownershipOf(ctx: RuleContext): OwnershipAnalysis {
-  return ctx.shared('c.ownership', () => analyzeOwnership(ctx.doc.text));
+  return ctx.shared('c.ownership', () => analyzeOwnership(ctx.doc.text, () => ctx.checkBudget(), workspaceSummaries(ctx)));
 }
 
 export const LONG_RUNNING = 'Swoole, webman, RoadRunner, Octane';
@@ -78,7 +79,13 @@ function where(ctx: RuleContext, r: SiteReport, verb: string): string {
 export function leakMessage(ctx: RuleContext, r: SiteReport): string {
   const site = r.site;
   const fam = FAMILIES[site.family];
-  const head = `\`${site.variable}\` = ${describeCall(site)} ${where(ctx, r, fam.releasedVerb)}`;
+  if (site.global) {
+    const size = site.sizeBytes ? ` ~${formatBytes(site.sizeBytes)}` : '';
+    return `\`${site.variable}\` = ${describeCall(site)} stores process memory in the global \`${site.variable}\` on every call without freeing the block the previous call stored there (no \`if (${site.variable})\` check, no free before it): the worker grows by${size || ' one block'} per call that takes this path`;
+  }
+  const head = fam.refcount
+    ? `${describeCall(site)} takes a reference (refcount + 1) held by \`${site.variable}\` that ${where(ctx, r, fam.releasedVerb)}`
+    : `\`${site.variable}\` = ${describeCall(site)} ${where(ctx, r, fam.releasedVerb)}`;
   const size = site.sizeBytes ? `~${formatBytes(site.sizeBytes)}` : undefined;
   if (fam.lifetime === 'process') {
     const growth = size ? `grows by ${size} on every call` : 'grows on every call';
@@ -117,8 +124,19 @@ export function leakHover(ctx: RuleContext, r: SiteReport): string {
 
 // ---------------------------------------------------------------- quick fixes
 
+/** `zval_ptr_dtor(&tmp)` when the zval variable itself holds the reference (ZVAL_COPY(&tmp, …)), else `zval_ptr_dtor(zv)`. */
+function byAddress(site: AllocSite): boolean {
+  const a = ALLOCATORS[site.fn];
+  const i = a?.outArg ?? a?.bindArg;
+  if (i === undefined) return false;
+  const arg = site.call.childForFieldName('arguments')?.namedChildren.filter((c) => c && c.type !== 'comment')[i];
+  return arg?.type === 'pointer_expression' && arg.childForFieldName('operator')?.text === '&';
+}
+
 function releaseCall(site: AllocSite): string {
   switch (site.family) {
+    case 'zval-ref':
+      return `zval_ptr_dtor(${byAddress(site) ? '&' : ''}${site.variable})`;
     case 'libc':
       return `free(${site.variable})`;
     case 'zend-request':
@@ -218,7 +236,8 @@ function dedupe(edits: TextEdit[]): TextEdit[] {
 export function zendSwitchFix(ctx: RuleContext, ua: UnitAnalysis, r: SiteReport): Fix | undefined {
   const site = r.site;
   const to = ALLOCATORS[site.fn]?.zendEquivalent;
-  if (site.family !== 'libc' || !to || r.leftFunction || r.reallocated) return undefined;
+  // A global keeps its block for the next request: request memory there would dangle.
+  if (site.family !== 'libc' || !to || r.leftFunction || r.reallocated || site.global) return undefined;
   const edits: TextEdit[] = [{ range: ctx.lines.range(site.callee.startIndex, site.callee.endIndex), newText: to }];
   for (const ev of ua.deallocs) {
     const mine = ev.seen.some((s) => s.site?.id === site.id);
@@ -232,14 +251,29 @@ export function zendSwitchFix(ctx: RuleContext, ua: UnitAnalysis, r: SiteReport)
   return { title: `Switch to the Zend allocator: ${to}`, edits, isPreferred: true };
 }
 
-/** The leak findings of one lifetime class (process or request memory) in request code. */
-export function leakFindings(ctx: RuleContext, lifetime: 'process' | 'request'): RawFinding[] {
+/**
+ * The leak findings of one class in request code: process memory, request
+ * memory, or counted references (zend_string / zval copies, c-refcount-leak).
+ */
+export function leakFindings(ctx: RuleContext, lifetime: 'process' | 'request' | 'refcount'): RawFinding[] {
   const analysis = ownershipOf(ctx);
   const out: RawFinding[] = [];
   for (const ua of analysis.units) {
     if (ua.unit.kind !== 'request' && ua.unit.kind !== 'helper') continue;
     for (const r of ua.sites) {
-      if (!r.leaks.length || FAMILIES[r.site.family].lifetime !== lifetime) continue;
+      const fam = FAMILIES[r.site.family];
+      const cls = fam.refcount ? 'refcount' : fam.lifetime;
+      if (!r.leaks.length || cls !== lifetime) continue;
+      if (r.site.global) {
+        const at = r.site.call.parent ?? r.site.call;
+        out.push({
+          message: leakMessage(ctx, r),
+          range: ctx.lines.range(r.site.call.startIndex, r.site.call.endIndex),
+          related: [{ range: ctx.lines.range(at.startIndex, at.endIndex), message: `the next call overwrites \`${r.site.variable}\` here while it still holds this block` }],
+          hover: leakHover(ctx, r),
+        });
+        continue;
+      }
       const fixes: Fix[] = [];
       if (lifetime === 'process') {
         const z = zendSwitchFix(ctx, ua, r);

@@ -24,6 +24,8 @@ export interface FunctionUnit {
   body: Node;
   /** Parameter names (plain C functions). */
   params: string[];
+  /** The parameters declared as pointers (`char *p`, `zval *zv`): summaries track these. */
+  pointerParams?: Set<string>;
   /** Whether the function is declared static. */
   isStatic: boolean;
 }
@@ -94,13 +96,17 @@ function unitFromDefinition(def: Node): FunctionUnit | undefined {
   const name = declaratorName(fd.childForFieldName('declarator'));
   if (!name) return undefined;
   const params: string[] = [];
+  const pointerParams = new Set<string>();
   const plist = fd.childForFieldName('parameters');
   for (const p of plist?.namedChildren ?? []) {
     if (p?.type !== 'parameter_declaration') continue;
-    const n = declaratorName(p.childForFieldName('declarator'));
+    const d = p.childForFieldName('declarator');
+    const n = declaratorName(d);
     if (n) params.push(n);
+    // `char *p` (one level): a block the function may release or keep; `char **out` is an out-parameter.
+    if (n && d?.type === 'pointer_declarator' && d.childForFieldName('declarator')?.type === 'identifier') pointerParams.add(n);
   }
-  return { kind: 'other', name, body, params, isStatic };
+  return { kind: 'other', name, body, params, pointerParams, isStatic };
 }
 
 function collect(container: Node, out: FunctionUnit[]): void {
@@ -148,6 +154,31 @@ function collect(container: Node, out: FunctionUnit[]): void {
         break;
     }
   }
+}
+
+/**
+ * The variables declared at file scope (globals and file-level statics): a
+ * request-code store of process memory into one of them outlives the request.
+ */
+export function fileGlobals(root: Node): Set<string> {
+  const out = new Set<string>();
+  const visit = (container: Node) => {
+    for (const n of container.namedChildren) {
+      if (!n) continue;
+      if (n.type === 'declaration') {
+        for (const decl of n.childrenForFieldName('declarator')) {
+          const target = decl?.type === 'init_declarator' ? decl.childForFieldName('declarator') : decl;
+          if (!target || functionDeclarator(target)) continue;
+          const name = declaratorName(target);
+          if (name) out.add(name);
+        }
+      } else if (/^preproc_(if|ifdef|else|elif|elifdef)$/.test(n.type) || n.type === 'linkage_specification' || n.type === 'declaration_list') {
+        visit(n);
+      }
+    }
+  };
+  visit(root);
+  return out;
 }
 
 /** Callee names of the direct calls inside a node. */

@@ -1,6 +1,28 @@
 import type { Fix, RawFinding, Rule } from '../types';
 import { FAMILIES } from '../c/api';
 import { describeCall, ownershipOf } from '../c/report';
+import { DEALLOCATORS, type Family } from '../c/api';
+import type { Node } from 'web-tree-sitter';
+import type { RuleContext } from '../types';
+
+/**
+ * "Release it with efree()": the deallocator call replaced by the one matching
+ * the block's family, keeping its argument (`free(p)` -> `efree(p)`,
+ * `efree(p)` -> `pefree(p, 1)`, `zend_string_release(p)` -> `efree(p)`).
+ * Only for calls of an API deallocator (not a helper summarised as releasing).
+ */
+function matchingReleaseFix(ctx: RuleContext, call: Node, fn: string, release: string, family: Family): Fix | undefined {
+  const d = DEALLOCATORS[fn];
+  const args = call.childForFieldName('arguments')?.namedChildren.filter((c) => c && c.type !== 'comment') ?? [];
+  const arg = d ? args[d.arg] : undefined;
+  if (!arg || arg.text.includes('\n')) return undefined;
+  const text = release === 'pefree' ? `pefree(${arg.text}, 1)` : family === 'zval-ref' ? `zval_ptr_dtor(${arg.text})` : `${release}(${arg.text})`;
+  return {
+    title: `Release it with ${release}()`,
+    edits: [{ range: ctx.lines.range(call.startIndex, call.endIndex), newText: text }],
+    isPreferred: true,
+  };
+}
 
 /**
  * A block released by the deallocator of another family: free() on emalloc'd
@@ -27,16 +49,9 @@ const rule: Rule = {
         if (!bad?.site) continue;
         const site = bad.site;
         const fam = FAMILIES[site.family];
-        const callee = ev.call.childForFieldName('function');
         const fixes: Fix[] = [];
-        const simple = ['free', 'efree', 'zend_string_release'].includes(fam.release);
-        if (callee && simple && ev.call.childForFieldName('arguments')?.namedChildren.length === 1) {
-          fixes.push({
-            title: `Release it with ${fam.release}()`,
-            edits: [{ range: ctx.lines.range(callee.startIndex, callee.endIndex), newText: fam.release }],
-            isPreferred: true,
-          });
-        }
+        const fix = matchingReleaseFix(ctx, ev.call, ev.fn, fam.release, site.family);
+        if (fix) fixes.push(fix);
         const allocLine = ctx.lines.positionAt(site.call.startIndex).line + 1;
         out.push({
           message: `\`${site.variable}\` comes from ${describeCall(site)} on line ${allocLine} (${fam.label}) but is released with ${ev.fn}(): use ${fam.release}()`,

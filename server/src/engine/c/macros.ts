@@ -1,0 +1,172 @@
+// Macros defined in the same file (`#define NAME(a, b) body`) whose body changes
+// control flow or ownership: `return`, `goto`, `RETURN_*`, a deallocator, a
+// transfer, a function of the file with a summary. The CFG (cfg.ts) expands a
+// statement invoking one of them into the statements of its body, with the
+// arguments substituted, so `LOOKUP_CLEAN_RETURN(NULL);` (= `array_cleanup(…);
+// return (NULL)`) is an exit after a cleanup call, not an unknown call.
+//
+// The body is parsed by tree-sitter, wrapped in a function; arguments are
+// substituted at the identifiers naming parameters (never by text search), and
+// the substituted body is parsed again. Bodies using `#`/`##`, bodies that do not
+// parse, and names defined twice with different bodies are left alone. The
+// parsed bodies live until dispose().
+import type { Node, Tree } from 'web-tree-sitter';
+import { parseC } from './parser';
+
+export interface MacroDef {
+  name: string;
+  /** Parameter names; undefined for an object-like macro. */
+  params?: string[];
+  variadic: boolean;
+  /** The body, line continuations joined. */
+  body: string;
+}
+
+const WRAP_HEAD = 'void __php_leak_macro__(void) {\n';
+const WRAP_TAIL = '\n;}\n';
+
+function bodyText(value: Node | null): string {
+  if (!value) return '';
+  // A preproc_arg keeps the `\` + newline continuations: one logical line.
+  const t = value.text;
+  let out = '';
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] === '\\' && (t[i + 1] === '\n' || (t[i + 1] === '\r' && t[i + 2] === '\n'))) {
+      i += t[i + 1] === '\r' ? 2 : 1;
+      out += ' ';
+    } else out += t[i];
+  }
+  return out;
+}
+
+function hasError(n: Node): boolean {
+  return n.hasError || n.descendantsOfType('ERROR').length > 0;
+}
+
+/** Bodies nested deeper than this are not expanded (the expression walks recurse). */
+const MAX_BODY_DEPTH = 200;
+
+/** Whether the tree under n is nested deeper than `limit` (an iterative cursor walk). */
+function deeperThan(n: Node, limit: number): boolean {
+  const c = n.walk();
+  try {
+    let depth = 0;
+    for (;;) {
+      if (c.gotoFirstChild()) {
+        if (++depth > limit) return true;
+        continue;
+      }
+      while (!c.gotoNextSibling()) {
+        if (depth === 0 || !c.gotoParent()) return false;
+        depth--;
+      }
+    }
+  } finally {
+    c.delete();
+  }
+}
+
+/** The statements of a wrapped, parsed body. */
+function statementsOf(tree: Tree): Node[] | undefined {
+  const fn = tree.rootNode.namedChildren.find((c) => c?.type === 'function_definition');
+  const body = fn?.childForFieldName('body');
+  if (!body || hasError(tree.rootNode) || deeperThan(body, MAX_BODY_DEPTH)) return undefined;
+  return body.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
+}
+
+export class MacroTable {
+  private readonly defs = new Map<string, MacroDef | null>();
+  private readonly trees: Tree[] = [];
+  private readonly expansions = new Map<string, Node[] | null>();
+
+  constructor(root: Node) {
+    for (const d of root.descendantsOfType(['preproc_function_def', 'preproc_def'])) {
+      if (!d) continue;
+      const name = d.childForFieldName('name')?.text;
+      if (!name) continue;
+      const body = bodyText(d.childForFieldName('value')).trim();
+      let params: string[] | undefined;
+      let variadic = false;
+      if (d.type === 'preproc_function_def') {
+        params = [];
+        for (const p of d.childForFieldName('parameters')?.children ?? []) {
+          if (p?.type === 'identifier') params.push(p.text);
+          else if (p?.type === '...') variadic = true;
+        }
+      }
+      const def: MacroDef = { name, params, variadic, body };
+      const prev = this.defs.get(name);
+      if (prev === undefined) this.defs.set(name, body && !body.includes('#') ? def : null);
+      else if (prev && (prev.body !== body || String(prev.params) !== String(params))) this.defs.set(name, null);
+    }
+  }
+
+  has(name: string): boolean {
+    return !!this.defs.get(name);
+  }
+
+  /**
+   * The statements of `name(args)` with the arguments substituted (`args`
+   * undefined: an object-like macro used as a statement), or undefined when the
+   * macro is unknown, does not parse, or `interesting` rejects its body.
+   */
+  expand(name: string, args: Node[] | undefined, interesting: (stmts: Node[]) => boolean): Node[] | undefined {
+    const def = this.defs.get(name);
+    if (!def) return undefined;
+    if ((def.params === undefined) !== (args === undefined)) return undefined;
+    const argTexts = (args ?? []).map((a) => a.text);
+    if (def.params && !def.variadic && argTexts.length !== def.params.length && !(def.params.length === 0 && argTexts.length === 0)) {
+      return undefined;
+    }
+    const key = `${name}\u0000${argTexts.join('\u0001')}`;
+    const hit = this.expansions.get(key);
+    if (hit !== undefined) return hit ?? undefined;
+    const stmts = this.substitute(def, argTexts);
+    const ok = stmts && interesting(stmts) ? stmts : undefined;
+    this.expansions.set(key, ok ?? null);
+    return ok;
+  }
+
+  private parse(text: string): Node[] | undefined {
+    const tree = parseC(WRAP_HEAD + text + WRAP_TAIL);
+    this.trees.push(tree);
+    return statementsOf(tree);
+  }
+
+  private substitute(def: MacroDef, args: string[]): Node[] | undefined {
+    const params = def.params ?? [];
+    if (!params.length && !def.variadic) return this.parse(def.body);
+    const first = this.parse(def.body);
+    if (!first) return undefined;
+    const tree = this.trees[this.trees.length - 1];
+    const offset = WRAP_HEAD.length;
+    const value = (name: string): string | undefined => {
+      const i = params.indexOf(name);
+      if (i >= 0) return args[i] ?? '';
+      if (name === '__VA_ARGS__' && def.variadic) return args.slice(params.length).join(', ');
+      return undefined;
+    };
+    const edits: Array<[number, number, string]> = [];
+    for (const id of tree.rootNode.descendantsOfType('identifier')) {
+      if (!id) continue;
+      const v = value(id.text);
+      if (v === undefined) continue;
+      const simple = /^[A-Za-z_][A-Za-z0-9_]*$|^[0-9]+$/.test(v.trim());
+      edits.push([id.startIndex - offset, id.endIndex - offset, simple ? v.trim() : `(${v})`]);
+    }
+    if (!edits.length) return first;
+    edits.sort((a, b) => b[0] - a[0]);
+    let text = def.body;
+    for (const [s, e, v] of edits) {
+      if (s < 0 || e > text.length) return undefined;
+      text = text.slice(0, s) + v + text.slice(e);
+    }
+    return this.parse(text);
+  }
+
+  dispose(): void {
+    for (const t of this.trees) t.delete();
+    this.trees.length = 0;
+    this.expansions.clear();
+  }
+}

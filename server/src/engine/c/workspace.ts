@@ -1,0 +1,61 @@
+// Cross-file summaries: the functions other .c files of the workspace define,
+// summarised by their own analysis (summarizeFile) and cached per file with
+// ctx.workspace.fileFact, so an edit re-derives one file. Cheap on purpose: only
+// the .c files of the document's own folder (an extension's sources), only files
+// whose text names the callee, one level deep (a summary from another file uses
+// that file's own summaries, never a third file's). Without a workspace
+// (single-file mode) there is no lookup.
+import * as path from 'path';
+import type { RuleContext } from '../types';
+import { summarizeFile, type FunctionSummary, type SummaryLookup } from './ownership';
+
+/** More sibling files than this: no cross-file summaries (a huge flat tree is not an extension). */
+const MAX_SIBLINGS = 200;
+
+export const SUMMARY_FACT = 'c.summaries';
+const IDENTS_FACT = 'c.identifiers';
+
+/** Every identifier-like word of a text (comments and strings too: a superset is fine). */
+function identifiersOf(text: string): Set<string> {
+  return new Set(text.match(/[A-Za-z_][A-Za-z0-9_]*/g));
+}
+
+/**
+ * A sibling's summaries. Their cost is the sibling's, not the document's: it does not
+ * eat the document's time budget (else the first file of a folder pays for all its
+ * siblings and is cut short, and so is the next, which starts over). A sibling whose
+ * summary overruns a budget of its own contributes none (cached: not retried).
+ */
+function summaryOf(ctx: RuleContext, text: string): Map<string, FunctionSummary> {
+  if (!ctx.outsideBudget) return summarizeFile(text, () => ctx.checkBudget());
+  return ctx.outsideBudget((check) => {
+    try {
+      return summarizeFile(text, check);
+    } catch (e) {
+      if ((e as Error | undefined)?.name === 'AnalysisBudgetExceeded') return new Map<string, FunctionSummary>();
+      throw e;
+    }
+  });
+}
+
+export function workspaceSummaries(ctx: RuleContext): SummaryLookup | undefined {
+  const ws = ctx.workspace;
+  if (!ws) return undefined;
+  const dir = path.dirname(ctx.doc.path);
+  const self = path.resolve(ctx.doc.path);
+  const siblings = ws.files('c').filter((f) => f.endsWith('.c') && path.dirname(f) === dir && path.resolve(f) !== self);
+  if (!siblings.length || siblings.length > MAX_SIBLINGS) return undefined;
+  const cache = new Map<string, FunctionSummary | undefined>();
+  return (name) => {
+    if (cache.has(name)) return cache.get(name);
+    let found: FunctionSummary | undefined;
+    for (const f of siblings) {
+      // Only files that name the callee (a set lookup, not a substring search of every sibling per callee).
+      if (!ws.fileFact(IDENTS_FACT, f, identifiersOf)?.has(name)) continue;
+      found = ws.fileFact(SUMMARY_FACT, f, (t) => summaryOf(ctx, t))?.get(name);
+      if (found) break;
+    }
+    cache.set(name, found);
+    return found;
+  };
+}
