@@ -52,3 +52,14 @@ describe('php parse (php-parser)', () => {
     assert.ok(parsePhp('<?php class {').errors.length > 0);
   });
 });
+
+describe('php parse: inputs php-parser would loop on', () => {
+  it('a namespace declaration inside braces (fuzzer find) parses, offsets unchanged', () => {
+    for (const text of ['<?php { namespace a;', '<?php\r\r\n    {\r\r\nnamespace app\\controller;\r\r\n', '<?php function f() { namespace a; }']) {
+      const ast = parsePhp(text);
+      assert.ok(ast.program, text);
+    }
+    const ok = '<?php namespace A; $x = namespace\\f(); class C { function g() { return "{$y}"; } }';
+    assert.strictEqual(parsePhp(ok).program?.children?.[0]?.name, 'A');
+  });
+});

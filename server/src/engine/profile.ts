@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Profile, ProfileSetting } from './types';
+import type { Profile, ProfileSetting, WorkspaceView } from './types';
 
 export interface ProfileDecision {
   profile: Profile;
@@ -33,30 +33,136 @@ const defaultRead: ReadFile = (file) => {
   }
 };
 
+/** At most this many PHP files are looked at for code signals (per workspace folder). */
+export const MAX_SIGNAL_FILES = 2000;
+
+/** Code that starts a long-running server: `new Swoole\Http\Server`, a RoadRunner loop, … */
+const CODE_SIGNALS: Array<[RegExp, string]> = [
+  [/\bnew\s+\\?(?:Open)?Swoole\\(?:Http\\|WebSocket\\|Coroutine\\Http\\)?Server\s*\(/i, 'Swoole'],
+  [/\bnew\s+\\?Workerman\\Worker\s*\(/i, 'Workerman'],
+  [/\bwhile\s*\(\s*\$\w+\s*=\s*\$\w+\s*->\s*waitRequest\s*\(/i, 'RoadRunner'],
+  [/\bfrankenphp_handle_request\s*\(/i, 'FrankenPHP worker mode'],
+  [/\bnew\s+\\?React\\Http\\(?:HttpServer|Server)\s*\(/i, 'ReactPHP'],
+  [/\bAmp\\Http\\Server\\(?:SocketHttpServer|HttpServer)\b/i, 'AMPHP'],
+];
+/** `use X\Y;` + `new Y(`: the imported forms of the same signals. */
+const IMPORTED_SIGNALS: Array<[RegExp, RegExp, string]> = [
+  [/(?:^|<\?php)\s*use\s+\\?(?:Open)?Swoole\\(?:Http\\|WebSocket\\)?Server\s*;/im, /\bnew\s+Server\s*\(/, 'Swoole'],
+  [/(?:^|<\?php)\s*use\s+\\?Workerman\\Worker\s*;/im, /\bnew\s+Worker\s*\(/, 'Workerman'],
+  [/(?:^|<\?php)\s*use\s+\\?React\\Http\\HttpServer\s*;/im, /\bnew\s+HttpServer\s*\(/, 'ReactPHP'],
+];
+
+/** The long-running runtime a PHP file's code starts, if any (a pure function of its text). */
+export function codeSignalOf(text: string): string | undefined {
+  if (!/swoole|workerman|waitRequest|frankenphp|React|Amp/i.test(text)) return undefined;
+  for (const [re, name] of CODE_SIGNALS) if (re.test(text)) return name;
+  for (const [use, make, name] of IMPORTED_SIGNALS) if (use.test(text) && make.test(text)) return name;
+  return undefined;
+}
+
+function under(file: string, dir: string | undefined): boolean {
+  if (!dir) return true;
+  const d = path.resolve(dir);
+  return file === d || file.startsWith(d + path.sep);
+}
+
+/** Code signals of the workspace folder's PHP files (per-file facts; cached per folder until a file changes). */
+function fromCode(ws: WorkspaceView, folder: string | undefined): ProfileDecision | undefined {
+  const hit = ws.shared(`profile.code:${folder ?? ''}`, () => {
+    let seen = 0;
+    for (const file of ws.files('php')) {
+      if (!under(file, folder)) continue;
+      if (++seen > MAX_SIGNAL_FILES) break;
+      const signal = ws.fileFact('profile.codeSignal', file, codeSignalOf);
+      if (signal) return { signal, file };
+    }
+    return undefined;
+  });
+  if (!hit) return undefined;
+  return { profile: 'long-running', reason: `${hit.signal} (started in ${folder ? path.relative(folder, hit.file) || path.basename(hit.file) : hit.file})` };
+}
+
+/** `.rr.yaml` (RoadRunner's configuration) from `dir` up to `stopDir`. */
+function fromRoadRunnerConfig(start: string, stopDir: string | undefined, read: ReadFile, ws?: WorkspaceView): ProfileDecision | undefined {
+  const names = ['.rr.yaml', '.rr.yml', '.rr.dev.yaml', '.rr.prod.yaml'];
+  let dir = path.resolve(start);
+  const stop = stopDir ? path.resolve(stopDir) : undefined;
+  for (let depth = 0; depth < 32; depth++) {
+    for (const n of names) if (read(path.join(dir, n)) !== undefined) return { profile: 'long-running', reason: `RoadRunner (${n} found)` };
+    if (!stop || dir === stop || !dir.startsWith(stop)) break;
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  if (ws) {
+    for (const f of ws.files('yaml')) {
+      if (under(f, stopDir) && /^\.rr(\.[\w-]+)?\.ya?ml$/.test(path.basename(f))) return { profile: 'long-running', reason: `RoadRunner (${path.basename(f)} found)` };
+    }
+  }
+  return undefined;
+}
+
 /**
- * The runtime profile for a file in `dir`. The setting wins; under 'auto', the
- * nearest composer.json (from `dir` up to `stopDir`, the workspace folder)
- * decides through its require / require-dev, and php-fpm is the default.
+ * The runtime profile for a file in `dir`. The setting wins; under 'auto':
+ * the nearest composer.json (from `dir` up to `stopDir`, the workspace folder)
+ * through its require / require-dev, then the composer.lock next to it (its
+ * non-dev packages), a RoadRunner `.rr.yaml`, code that starts a long-running
+ * server in the folder's PHP files (needs `workspace`), and finally a php-fpm
+ * pool file in the workspace; php-fpm is the default.
  */
 export function detectProfile(
   setting: ProfileSetting,
   dir: string | undefined,
   stopDir?: string,
   read: ReadFile = defaultRead,
+  workspace?: WorkspaceView,
 ): ProfileDecision {
   if (setting === 'fpm') return { profile: 'fpm', reason: 'set by phpLeak.runtime' };
   if (setting === 'long-running') return { profile: 'long-running', reason: 'set by phpLeak.runtime' };
-  const fromComposer = dir ? nearestComposer(dir, stopDir, read) : undefined;
-  if (fromComposer) return fromComposer;
+  const composer = dir ? nearestComposer(dir, stopDir, read) : undefined;
+  if (composer?.decision.profile === 'long-running') return composer.decision;
+  if (composer) {
+    const lock = fromComposerLock(read(path.join(composer.dir, 'composer.lock')));
+    if (lock) return lock;
+  }
+  const rr = dir ? fromRoadRunnerConfig(dir, stopDir, read, workspace) : undefined;
+  if (rr) return rr;
+  if (workspace) {
+    const code = fromCode(workspace, stopDir);
+    if (code) return code;
+    const pool = workspace.files('php-fpm-conf').find((f) => under(f, stopDir));
+    if (pool && !composer) return { profile: 'fpm', reason: `php-fpm (pool configuration ${stopDir ? path.relative(stopDir, pool) : pool})` };
+  }
+  if (composer) return composer.decision;
   return { profile: 'fpm', reason: 'no long-running runtime found in composer.json: php-fpm assumed' };
 }
 
-function nearestComposer(start: string, stopDir: string | undefined, read: ReadFile): ProfileDecision | undefined {
+/** composer.lock's installed (non-dev) packages: transitive dependencies count too. */
+function fromComposerLock(lock: string | undefined): ProfileDecision | undefined {
+  if (lock === undefined) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(lock);
+  } catch {
+    return undefined;
+  }
+  const pkgs = (json as { packages?: unknown })?.packages;
+  if (!Array.isArray(pkgs)) return undefined;
+  for (const p of pkgs) {
+    const name = typeof p?.name === 'string' ? p.name : '';
+    for (const [pattern, runtime] of LONG_RUNNING_PACKAGES) {
+      if (pattern.test(name)) return { profile: 'long-running', reason: `${runtime} (composer.lock installs ${name})` };
+    }
+  }
+  return undefined;
+}
+
+function nearestComposer(start: string, stopDir: string | undefined, read: ReadFile): { decision: ProfileDecision; dir: string } | undefined {
   let dir = path.resolve(start);
   const stop = stopDir ? path.resolve(stopDir) : undefined;
   for (let depth = 0; depth < 32; depth++) {
     const composer = read(path.join(dir, 'composer.json'));
-    if (composer !== undefined) return fromComposerJson(composer);
+    if (composer !== undefined) return { decision: fromComposerJson(composer), dir };
     if (stop ? dir === stop || !dir.startsWith(stop) : false) return undefined;
     const parent = path.dirname(dir);
     if (parent === dir) return undefined;

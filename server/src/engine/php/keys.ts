@@ -61,6 +61,17 @@ const FRESH: Record<string, string> = {
 const REQUEST_VARS = new Set(['_GET', '_POST', '_REQUEST', '_COOKIE', '_SERVER', '_FILES', '_SESSION', '_ENV']);
 const REQUEST_NAMES = /^(request|req|input|query|params|payload|body|headers?|cookies?|session)$/i;
 
+/**
+ * Names of keys that name the program itself or its configuration: classes,
+ * methods, properties, source files, drivers, locales, formats. The set of
+ * such values is fixed by the deployed code and config, so a cache keyed by
+ * them plateaus (one entry per class / driver) instead of growing per request.
+ */
+export const CODE_NAMED_KEY = /^(class|classname|classorobject|cls|fqcn|fqn|entityname|classmetadata|method|methodname|function|functionname|func|property|propertyname|prop|constant|constname|trait|interface|namespace|package|file|filename|driver|drivername|locale|language|lang|format|guard|store|disk|channel|connection|connectionname|mailer|broker|extension|encoding|charset|annotation|annotationname|attribute|attributename|scope|macro|macroname)$/i;
+/** Calls whose result names code: `get_class($x)`, `$refl->getFileName()`, `$this->getHashedFileName()`. */
+const CODE_NAMED_CALL = /^(get_class|get_called_class|get_parent_class|get_object_vars|class_implements|class_parents|class_uses|dirname|realpath)$/;
+const CODE_NAMED_METHOD = /^(getfilename|gethashedfilename|getname|getshortname|getnamespacename|getdeclaringclass|getclass|getclassname|getpath)$/;
+
 /** Plain functions whose result is bounded by a bounded input (or constant-valued). */
 const PASS_THROUGH = new Set([
   'strtolower', 'strtoupper', 'trim', 'ltrim', 'rtrim', 'ucfirst', 'lcfirst', 'ucwords', 'md5', 'sha1', 'crc32', 'hash',
@@ -250,6 +261,9 @@ export function keyVerdict(key: PhpNode, at: OwnedNode, ctx: KeyContext, seen: S
     }
     case 'call': {
       const fn = callName(key);
+      if (fn && CODE_NAMED_CALL.test(fn)) return BOUNDED;
+      const method = key.what?.kind === 'propertylookup' || key.what?.kind === 'nullsafepropertylookup' ? (nameOf(key.what.offset) ?? '').toLowerCase() : '';
+      if (CODE_NAMED_METHOD.test(method)) return BOUNDED;
       if (fn && CLOCK[fn]) return unbounded(CLOCK[fn]);
       if (fn && FRESH[fn]) return unbounded(FRESH[fn]);
       if (fn === 'request') return unbounded('keyed by request input: the client chooses the keys');
@@ -277,6 +291,7 @@ export function keyVerdict(key: PhpNode, at: OwnedNode, ctx: KeyContext, seen: S
       const r = requestReason(key);
       if (r) return unbounded(r);
       const prop = nameOf(key.offset) ?? '';
+      if (CODE_NAMED_KEY.test(prop)) return BOUNDED;
       if (/id$/i.test(prop) || /^(key|uuid|name|email|token|hash)$/i.test(prop)) {
         return unbounded(`keyed by \`${clip(src())}\`: one entry per distinct ${prop}`);
       }
@@ -287,6 +302,10 @@ export function keyVerdict(key: PhpNode, at: OwnedNode, ctx: KeyContext, seen: S
       if (!name) return unbounded(`keyed by \`${clip(src())}\`, which is not a constant`);
       if (REQUEST_VARS.has(name)) return unbounded(`keyed by request input ($${name})`);
       if (guarded(name, at)) return BOUNDED;
+      if (CODE_NAMED_KEY.test(name)) return BOUNDED;
+      // `$name` in a manager/factory/registry class: a configured name (a disk, a channel, a connection).
+      if (name === 'name' && /(Manager|Factory|Registry|Resolver|Pool)$/.test(ctx.scope.cls?.name ?? '')) return BOUNDED;
+      if (name === 'this') return BOUNDED; // (string) $this / spl-less object keys are rare; `$this` as a key names the class
       if (seen.has(name)) return unbounded(`keyed by \`$${name}\`, which is not a constant`);
       seen.add(name);
       if (ctx.scope.params.has(name)) {

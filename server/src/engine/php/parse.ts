@@ -39,11 +39,45 @@ function newParser(): Engine {
   });
 }
 
+/**
+ * php-parser (3.x) loops for ever on a `namespace` declaration inside braces
+ * (`<?php { namespace a;`, found by the fuzzer). Such code is a fatal error in
+ * PHP anyway: blank the keyword (same length, so offsets hold) before parsing.
+ */
+export function blankNestedNamespaces(text: string): string {
+  // Only a `namespace` after the first `{` can be nested (every brace token holds a `{`):
+  // most files say `namespace X;` once at the top and need no second lexing pass.
+  const brace = text.indexOf('{');
+  if (brace < 0 || !/namespace/i.test(text.slice(brace))) return text;
+  let tokens: Array<string | [string, string, number]>;
+  try {
+    tokens = newParser().tokenGetAll(text) as Array<string | [string, string, number]>;
+  } catch {
+    return text;
+  }
+  let depth = 0;
+  let offset = 0;
+  let out: string | undefined;
+  for (const t of tokens) {
+    const value = typeof t === 'string' ? t : t[1];
+    if (typeof t === 'string') {
+      if (t === '{') depth++;
+      else if (t === '}') depth = Math.max(0, depth - 1);
+    } else if (t[0] === 'T_CURLY_OPEN' || t[0] === 'T_DOLLAR_OPEN_CURLY_BRACES') {
+      depth++;
+    } else if (t[0] === 'T_NAMESPACE' && depth > 0) {
+      out = (out ?? text).slice(0, offset) + ' '.repeat(value.length) + (out ?? text).slice(offset + value.length);
+    }
+    offset += value.length;
+  }
+  return out ?? text;
+}
+
 /** Parses PHP source; never throws. */
 export function parsePhp(text: string, fileName = 'input.php'): PhpAst {
   try {
     // A fresh Engine per parse: php-parser keeps lexer state on the instance.
-    const program = newParser().parseCode(text, fileName) as unknown as PhpNode;
+    const program = newParser().parseCode(blankNestedNamespaces(text), fileName) as unknown as PhpNode;
     const errors = Array.isArray(program.errors) ? program.errors.map((e: PhpNode) => String(e.message ?? e)) : [];
     return { program, errors };
   } catch (error) {

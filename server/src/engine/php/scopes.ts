@@ -15,6 +15,24 @@ export interface ClassInfo {
   extendsName?: string;
   /** Static properties declared here, by name (without `$`). */
   staticProps: Map<string, PhpNode>;
+  /** Fully qualified name, lower-cased (`app\\controller\\usercontroller`). */
+  fq: string;
+  /** Instance properties declared here (and promoted constructor parameters), by name. */
+  props: Map<string, PhpNode>;
+  /** Declared class types of instance properties (typed, promoted, or `= new X` in the constructor), fq lower-cased. */
+  propTypes: Map<string, string>;
+  /** Fully qualified parent class and interfaces, lower-cased. */
+  extendsFq?: string;
+  implementsFq: string[];
+  /** Attribute short names (`controller`, `autocontroller`), lower-cased. */
+  attrs: string[];
+  /**
+   * Why one instance of this class lives as long as the worker (a singleton):
+   * `self::$instance = new self`, a webman/Hyperf controller, a container
+   * singleton. Undefined for ordinary classes. Filled by buildFileModel and
+   * by the workspace index (container registrations in other files).
+   */
+  longLived?: string;
 }
 
 export interface OwnedNode {
@@ -26,7 +44,8 @@ export interface OwnedNode {
 export interface FunctionScope {
   id: number;
   node: PhpNode;
-  kind: 'function' | 'method' | 'closure' | 'arrowfunc';
+  /** 'file': the file's top-level code (runs once per worker, except inside a worker loop). */
+  kind: 'function' | 'method' | 'closure' | 'arrowfunc' | 'file';
   /** `Class::method()`, `function()`, `{closure}` … for messages. */
   displayName: string;
   /** The class whose `self::`/`static::` applies (methods and closures inside them). */
@@ -40,11 +59,41 @@ export interface FunctionScope {
   params: Set<string>;
   /** Every node owned by the scope, in source order (pre-order walk). */
   owned: OwnedNode[];
+  /** The enclosing scope (closures, and functions declared inside others). */
+  outer?: FunctionScope;
+  /** Where the closure sits in its enclosing scope: the ancestors there, outermost first. */
+  outerParents?: PhpNode[];
+  /** Variables a closure captures by reference (`use (&$x)`). */
+  byRefUses: Set<string>;
+  /** Set when the closure is registered as a request handler: a label for messages. */
+  handler?: string;
+  /** Method name, lower-cased (methods only). */
+  methodName?: string;
+}
+
+/** A loop that serves one request per iteration inside one long-lived process. */
+export interface WorkerLoop {
+  node: PhpNode;
+  scope: FunctionScope;
+  /** `RoadRunner worker loop`, … */
+  label: string;
+  /** The loop body's offsets. */
+  body: { start: number; end: number };
+  /** Variables assigned in the scope before the loop starts (candidates for long-lived state). */
+  before: Map<string, PhpNode>;
 }
 
 export interface PhpFileModel {
   classes: ClassInfo[];
   scopes: FunctionScope[];
+  /** The file's top-level code. */
+  fileScope: FunctionScope;
+  /** Namespace of the file's first namespace declaration ('' when none), lower-cased. */
+  namespace: string;
+  /** `use` imports: alias lower-cased -> fq lower-cased. */
+  uses: Map<string, string>;
+  loops: WorkerLoop[];
+  path?: string;
 }
 
 const FUNCTION_KINDS = new Set(['function', 'method', 'closure', 'arrowfunc']);
@@ -62,85 +111,283 @@ export function shortName(name: string): string {
   return (i >= 0 ? name.slice(i + 1) : name).toLowerCase();
 }
 
-export function buildFileModel(program: PhpNode): PhpFileModel {
+/** Resolves a class name as written in the file to a fq lower-cased name. */
+export function resolveClassName(name: string, model: Pick<PhpFileModel, 'namespace' | 'uses'>, resolution?: string): string {
+  const n = name.toLowerCase();
+  if (resolution === 'fqn' || n.startsWith('\\')) return n.replace(/^\\/, '');
+  const first = n.split('\\')[0];
+  const alias = model.uses.get(first);
+  if (alias) return n.includes('\\') ? `${alias}${n.slice(first.length)}` : alias;
+  if (['self', 'static', 'parent'].includes(n)) return n;
+  return model.namespace ? `${model.namespace}\\${n}` : n;
+}
+
+function attrNames(node: PhpNode): string[] {
+  const out: string[] = [];
+  for (const g of Array.isArray(node.attrGroups) ? node.attrGroups : []) {
+    for (const a of Array.isArray(g?.attrs) ? g.attrs : []) if (typeof a?.name === 'string') out.push(shortName(a.name));
+  }
+  return out;
+}
+
+/** Calls whose (leftmost) loop test marks a loop serving one request per iteration. */
+function workerLoopLabel(test: PhpNode | null | undefined, text?: (n: PhpNode) => string): string | undefined {
+  let label: string | undefined;
+  const visit = (n: PhpNode) => {
+    if (label) return;
+    if (n.kind === 'call') {
+      const w = n.what;
+      const m = w?.kind === 'propertylookup' || w?.kind === 'nullsafepropertylookup' ? nameOf(w.offset)?.toLowerCase() : undefined;
+      const f = w?.kind === 'name' ? shortName(nameOf(w) ?? '') : undefined;
+      if (m === 'waitrequest' || m === 'waitpayload') label = 'RoadRunner worker loop';
+      else if (f === 'frankenphp_handle_request') label = 'FrankenPHP worker loop';
+      else if (f === 'stream_socket_accept' || f === 'socket_accept') label = 'socket server loop';
+      else if (m === 'accept' || m === 'acceptrequest') label = 'server accept loop';
+    }
+    forEachChild(n, visit);
+  };
+  if (test) visit(test);
+  void text;
+  return label;
+}
+
+/** Handler registration: `$server->on('request', cb)`, `$worker->onMessage = cb`, … -> a label, or undefined. */
+export function handlerLabelOf(parents: PhpNode[], fn: PhpNode): string | undefined {
+  const p = parents[parents.length - 1];
+  if (!p) return undefined;
+  if (p.kind === 'assign' && p.right === fn && (p.left?.kind === 'propertylookup' || p.left?.kind === 'nullsafepropertylookup')) {
+    const prop = nameOf(p.left.offset) ?? '';
+    if (/^on(Message|Request|Receive|WebSocketMessage|Packet)$/i.test(prop)) return `Workerman \`${prop}\` callback`;
+    return undefined;
+  }
+  if (p.kind === 'call' && Array.isArray(p.arguments) && p.arguments.includes(fn)) {
+    const w = p.what;
+    const method = w?.kind === 'propertylookup' || w?.kind === 'nullsafepropertylookup' || w?.kind === 'staticlookup' ? nameOf(w.offset)?.toLowerCase() : undefined;
+    const func = w?.kind === 'name' ? shortName(nameOf(w) ?? '') : undefined;
+    if (method === 'on' || method === 'handle') {
+      const ev = p.arguments[0];
+      if (ev?.kind === 'string' && /^(request|receive|message|packet)$/i.test(ev.value)) return `Swoole \`on('${ev.value}')\` callback`;
+      return undefined;
+    }
+    if (func === 'frankenphp_handle_request') return 'FrankenPHP request handler';
+    return undefined;
+  }
+  if (p.kind === 'new' && Array.isArray(p.arguments) && p.arguments.includes(fn)) {
+    const cls = shortName(nameOf(p.what) ?? '');
+    if (cls === 'httpserver' || cls === 'server') return 'ReactPHP HTTP handler';
+    if (cls === 'closurerequesthandler') return 'AMPHP request handler';
+  }
+  return undefined;
+}
+
+export interface BuildOptions {
+  /** The file's path: webman/Laravel controller folders are recognised by it. */
+  path?: string;
+}
+
+/** webman (app/controller, app/<app>/controller) and Hyperf controllers: one instance per worker. */
+export function controllerKindOf(path: string | undefined, cls: ClassInfo): 'webman' | 'hyperf' | 'laravel' | 'symfony' | undefined {
+  const p = (path ?? '').replace(/\\/g, '/');
+  if (cls.kind !== 'class' || !cls.node.name || cls.node.isAbstract) return undefined;
+  if (cls.attrs.includes('controller') || cls.attrs.includes('autocontroller')) return 'hyperf';
+  // Path conventions need the class-name suffix too (webman's default controller_suffix).
+  if (!/controller$/i.test(cls.name)) return undefined;
+  if (/(^|\/)app\/([^/]+\/)?controller\//.test(p)) return 'webman';
+  if (/(^|\/)app\/Http\/Controllers\//.test(p)) return 'laravel';
+  if (/(^|\/)src\/Controller\//.test(p) || cls.extendsFq?.endsWith('abstractcontroller')) return 'symfony';
+  return undefined;
+}
+
+export function buildFileModel(program: PhpNode, options: BuildOptions = {}): PhpFileModel {
   const classes: ClassInfo[] = [];
   const scopes: FunctionScope[] = [];
+  const loops: WorkerLoop[] = [];
+  const names = { namespace: '', uses: new Map<string, string>() };
+  let firstNs = true;
 
-  const visit = (node: PhpNode, cls: ClassInfo | undefined, scope: FunctionScope | undefined, parents: PhpNode[]) => {
+  const newScope = (node: PhpNode, kind: FunctionScope['kind'], displayName: string, cls: ClassInfo | undefined): FunctionScope => {
+    const s: FunctionScope = {
+      id: scopes.length,
+      node,
+      kind,
+      displayName,
+      cls,
+      isConstructor: false,
+      staticLocals: new Map(),
+      globals: new Map(),
+      params: new Set(),
+      owned: [],
+      byRefUses: new Set(),
+    };
+    scopes.push(s);
+    return s;
+  };
+  const fileScope = newScope(program, 'file', 'the file\'s top-level code', undefined);
+
+  const visit = (node: PhpNode, cls: ClassInfo | undefined, scope: FunctionScope, parents: PhpNode[]) => {
+    if (node.kind === 'namespace') {
+      if (firstNs || typeof node.name === 'string') {
+        names.namespace = String(node.name ?? '').toLowerCase();
+        names.uses = new Map();
+        firstNs = false;
+      }
+    } else if (node.kind === 'usegroup' && scope === fileScope && !node.type) {
+      const prefix = typeof node.name === 'string' ? `${node.name.toLowerCase().replace(/^\\/, '')}\\` : '';
+      for (const it of Array.isArray(node.items) ? node.items : []) {
+        if (typeof it?.name !== 'string' || it.type) continue;
+        const fq = `${prefix}${it.name.toLowerCase().replace(/^\\/, '')}`;
+        const alias = (nameOf(it.alias) ?? fq.slice(fq.lastIndexOf('\\') + 1)).toLowerCase();
+        names.uses.set(alias, fq);
+      }
+    }
     if (CLASS_KINDS.has(node.kind)) {
+      const declared = nameOf(node.name);
       const info: ClassInfo = {
-        name: nameOf(node.name) ?? 'class@anonymous',
+        name: declared ?? 'class@anonymous',
         node,
         kind: node.kind as ClassInfo['kind'],
         extendsName: nameOf(node.extends),
         staticProps: new Map(),
+        fq: declared ? (names.namespace ? `${names.namespace}\\${declared.toLowerCase()}` : declared.toLowerCase()) : `class@anonymous#${node.loc?.start.offset ?? 0}`,
+        props: new Map(),
+        propTypes: new Map(),
+        extendsFq: node.extends && typeof node.extends === 'object' ? resolveClassName(nameOf(node.extends) ?? '', names, node.extends.resolution) : undefined,
+        implementsFq: (Array.isArray(node.implements) ? node.implements : []).map((n: PhpNode) => resolveClassName(nameOf(n) ?? '', names, n?.resolution)),
+        attrs: attrNames(node),
       };
       for (const member of Array.isArray(node.body) ? node.body : []) {
-        if (member?.kind === 'propertystatement' && member.isStatic) {
+        if (member?.kind === 'propertystatement') {
           for (const p of Array.isArray(member.properties) ? member.properties : []) {
             const n = nameOf(p?.name);
-            if (n) info.staticProps.set(n, p);
+            if (!n) continue;
+            if (member.isStatic) info.staticProps.set(n, p);
+            else {
+              info.props.set(n, p);
+              const t = p.type?.kind === 'name' ? nameOf(p.type) : undefined;
+              if (t && !/^(array|string|int|float|bool|mixed|iterable|callable|object|self|static|null|false|true)$/i.test(t)) info.propTypes.set(n, resolveClassName(t, names, p.type.resolution));
+            }
+          }
+        } else if (member?.kind === 'method' && (nameOf(member.name) ?? '').toLowerCase() === '__construct') {
+          for (const a of Array.isArray(member.arguments) ? member.arguments : []) {
+            const n = nameOf(a?.name);
+            if (!n || !a.flags) continue; // promoted parameters carry a visibility flag
+            info.props.set(n, a);
+            const t = a.type?.kind === 'name' ? nameOf(a.type) : undefined;
+            if (t && !/^(array|string|int|float|bool|mixed|iterable|callable|object|self|static|null|false|true)$/i.test(t)) info.propTypes.set(n, resolveClassName(t, names, a.type.resolution));
           }
         }
       }
       classes.push(info);
       // Members: methods open scopes; property defaults and constants belong to none.
-      forEachChild(node, (child) => visit(child, info, undefined, []));
+      forEachChild(node, (child) => visitMember(child, info));
       return;
     }
     if (FUNCTION_KINDS.has(node.kind)) {
-      const kind = node.kind as FunctionScope['kind'];
+      const kind = node.kind as Exclude<FunctionScope['kind'], 'file'>;
       const fname = nameOf(node.name);
       // Closures keep the class context of where they are written.
       const scopeCls = kind === 'function' ? undefined : cls;
       const displayName =
         kind === 'method' ? `${cls?.name ?? '?'}::${fname ?? '?'}()` : kind === 'function' ? `${fname ?? '?'}()` : kind === 'closure' ? 'a closure' : 'an arrow function';
-      const s: FunctionScope = {
-        id: scopes.length,
-        node,
-        kind,
-        displayName,
-        cls: scopeCls,
-        isConstructor: kind === 'method' && (fname ?? '').toLowerCase() === '__construct',
-        staticLocals: new Map(),
-        globals: new Map(),
-        params: new Set(),
-        owned: [],
-      };
+      const s = newScope(node, kind, displayName, scopeCls);
+      s.isConstructor = kind === 'method' && (fname ?? '').toLowerCase() === '__construct';
+      if (kind === 'method') s.methodName = (fname ?? '').toLowerCase();
+      s.outer = scope;
+      s.outerParents = parents;
       for (const p of Array.isArray(node.arguments) ? node.arguments : []) {
         const n = nameOf(p?.name);
         if (n) s.params.add(n);
       }
-      scopes.push(s);
+      for (const u of Array.isArray(node.uses) ? node.uses : []) {
+        const n = nameOf(u);
+        if (n && u.byref) s.byRefUses.add(n);
+      }
+      if (kind === 'closure' || kind === 'arrowfunc') s.handler = handlerLabelOf(parents, node);
       if (node.body && typeof node.body === 'object') visit(node.body, scopeCls, s, [node]);
       return;
     }
-    if (scope) {
-      scope.owned.push({ node, parents });
-      if (node.kind === 'static' && scope.kind !== 'closure' && scope.kind !== 'arrowfunc') {
-        for (const v of Array.isArray(node.variables) ? node.variables : []) {
-          const n = nameOf(v?.variable);
-          if (n) scope.staticLocals.set(n, v);
-        }
-      } else if (node.kind === 'global') {
-        for (const v of Array.isArray(node.items) ? node.items : []) {
-          const n = nameOf(v);
-          if (n) scope.globals.set(n, v);
-        }
+    scope.owned.push({ node, parents });
+    if (node.kind === 'static' && scope.kind !== 'closure' && scope.kind !== 'arrowfunc' && scope.kind !== 'file') {
+      for (const v of Array.isArray(node.variables) ? node.variables : []) {
+        const n = nameOf(v?.variable);
+        if (n) scope.staticLocals.set(n, v);
+      }
+    } else if (node.kind === 'global' && scope.kind !== 'file') {
+      for (const v of Array.isArray(node.items) ? node.items : []) {
+        const n = nameOf(v);
+        if (n) scope.globals.set(n, v);
+      }
+    } else if ((node.kind === 'while' || node.kind === 'do' || node.kind === 'for') && node.body?.loc) {
+      const test = node.kind === 'for' ? { kind: 'block', children: [...(node.init ?? []), ...(node.test ?? [])] } : node.test;
+      const label = workerLoopLabel(test as PhpNode);
+      if (label) {
+        const b = spanOf(node.body);
+        if (b) loops.push({ node, scope, label, body: b, before: new Map() });
       }
     }
-    const nextParents = scope ? [...parents, node] : parents;
+    const nextParents = [...parents, node];
     forEachChild(node, (child) => visit(child, cls, scope, nextParents));
   };
+  const visitMember = (child: PhpNode, info: ClassInfo) => {
+    // Members are not owned by the file scope; only methods (and closures in defaults) matter.
+    if (FUNCTION_KINDS.has(child.kind)) visit(child, info, fileScope, []);
+    else forEachChild(child, (c) => visitMember(c, info));
+  };
 
-  visit(program, undefined, undefined, []);
-  return { classes, scopes };
+  forEachChild(program, (child) => visit(child, undefined, fileScope, [program]));
+
+  // Variables assigned before each worker loop, in the loop's scope.
+  for (const loop of loops) {
+    const start = loop.node.loc?.start.offset ?? 0;
+    for (const o of loop.scope.owned) {
+      const n = o.node;
+      if (!n.loc || n.loc.start.offset >= start) continue;
+      if (n.kind === 'assign' && n.left?.kind === 'variable' && typeof n.left.name === 'string' && !loop.before.has(n.left.name)) loop.before.set(n.left.name, n);
+    }
+    for (const p of loop.scope.params) if (!loop.before.has(p)) loop.before.set(p, loop.scope.node);
+  }
+
+  const model: PhpFileModel = { classes, scopes, fileScope, namespace: names.namespace, uses: names.uses, loops, path: options.path };
+  markLongLivedClasses(model);
+  return model;
+}
+
+/** `self::$instance = new self` (or `??=`, `new static`, `new ClassName`) in a method of the class. */
+function markLongLivedClasses(model: PhpFileModel): void {
+  for (const cls of model.classes) {
+    const ctl = controllerKindOf(model.path, cls);
+    if (ctl === 'hyperf') cls.longLived = 'Hyperf controllers are container singletons: one instance per worker';
+  }
+  for (const scope of model.scopes) {
+    const cls = scope.cls;
+    if (!cls || cls.longLived) continue;
+    for (const o of scope.owned) {
+      const n = o.node;
+      if (n.kind !== 'assign' || (n.operator !== '=' && n.operator !== '??=')) continue;
+      const left = n.left?.kind === 'offsetlookup' ? n.left.what : n.left;
+      if (left?.kind !== 'staticlookup' || left.offset?.kind !== 'variable') continue;
+      const w = left.what;
+      const own = w?.kind === 'selfreference' || w?.kind === 'staticreference' || (w?.kind === 'name' && shortName(nameOf(w) ?? '') === shortName(cls.name));
+      if (!own) continue;
+      const r = n.right;
+      const rw = r?.kind === 'new' ? r.what : undefined;
+      const isSelf = !!rw && (rw.kind === 'selfreference' || rw.kind === 'staticreference' || (rw.kind === 'name' && shortName(nameOf(rw) ?? '') === shortName(cls.name)));
+      // Only a static meant to hold *the* instance makes every instance long-lived (not a
+      // special one such as Doctrine's `self::$metadataParser = new self`).
+      const ctor = (Array.isArray(cls.node.body) ? cls.node.body : []).find((m: PhpNode) => m?.kind === 'method' && (nameOf(m.name) ?? '').toLowerCase() === '__construct');
+      const instanceLike = /instance|singleton|shared|default|self/i.test(String(left.offset.name)) || (!!ctor && ctor.visibility && ctor.visibility !== 'public');
+      if (isSelf && instanceLike) {
+        cls.longLived = `\`${cls.name}\` is a singleton: it keeps its instance in \`${cls.name}::$${left.offset.name}\``;
+        break;
+      }
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------
 // Long-lived containers
 
-export type ContainerKind = 'static-property' | 'static-local' | 'global';
+export type ContainerKind = 'static-property' | 'static-local' | 'global' | 'instance-property' | 'loop-variable' | 'captured';
 
 export interface Container {
   kind: ContainerKind;
@@ -153,6 +400,8 @@ export interface Container {
   /** Declared as an array (`= []`, `array` type): safe for array_shift. */
   isArray: boolean;
   cls?: ClassInfo;
+  /** Why it is long-lived, for kinds whose lifetime needs explaining (singletons, loops, captures). */
+  why?: string;
 }
 
 function declaredAsArray(prop: PhpNode | undefined): boolean {
@@ -203,7 +452,50 @@ export function containerOf(expr: PhpNode | null | undefined, scope: FunctionSco
     }
     const g = scope.globals.get(name);
     if (g) return { kind: 'global', key: `global:${name}`, display: `$${name}`, decl: g, isArray: false };
+    // A by-reference capture of a request-handler closure: lives with the handler.
+    if (scope.byRefUses.has(name) && scope.handler && scope.outer) {
+      return { kind: 'captured', key: `captured:${scope.outer.id}:${name}`, display: `$${name}`, isArray: false, why: `captured by reference (\`use (&$${name})\`) by the ${scope.handler}, which the runtime keeps for the worker's lifetime` };
+    }
+    // Declared before a worker loop, used inside its body.
+    const at = expr.loc?.start.offset;
+    if (at !== undefined) {
+      for (const loop of model.loops) {
+        if (loop.scope !== scope || at < loop.body.start || at >= loop.body.end) continue;
+        const decl = loop.before.get(name);
+        if (!decl) continue;
+        return {
+          kind: 'loop-variable',
+          key: `loop:${scope.id}:${loop.node.loc?.start.offset ?? 0}:${name}`,
+          display: `$${name}`,
+          decl: decl === scope.node ? undefined : decl,
+          isArray: decl.kind === 'assign' && decl.right?.kind === 'array',
+          why: `assigned before the ${loop.label} and kept across its iterations (one iteration per request)`,
+        };
+      }
+    }
     return null;
+  }
+  if (
+    (expr.kind === 'propertylookup' || expr.kind === 'nullsafepropertylookup') &&
+    expr.what?.kind === 'variable' &&
+    expr.what.name === 'this' &&
+    expr.offset?.kind === 'identifier' &&
+    scope.cls?.longLived &&
+    !scope.isConstructor
+  ) {
+    const prop = nameOf(expr.offset) ?? '';
+    const cls = scope.cls;
+    const decl = cls.props.get(prop);
+    if (!decl && cls.staticProps.has(prop)) return null;
+    return {
+      kind: 'instance-property',
+      key: `prop:${cls.fq}::${prop.toLowerCase()}`,
+      display: `${cls.name}->${prop}`,
+      decl,
+      isArray: declaredAsArray(decl),
+      cls,
+      why: cls.longLived,
+    };
   }
   if (
     expr.kind === 'offsetlookup' &&

@@ -1,0 +1,188 @@
+// A buffered MySQL result (mysqli's default, PDO MySQL's default) whose rows
+// are kept in a long-lived container: the whole result set stays in the
+// worker's memory, and appended ones add up request after request.
+import { spanOf, type PhpNode } from '../php/parse';
+import { accessOf, nameOf, shortName, sourceOf, type FunctionScope, type OwnedNode, type PhpFileModel } from '../php/scopes';
+import { reachAt } from '../php/index';
+import { phpModelOf } from '../php/model';
+import type { Fix, RawFinding, Rule, RuleContext } from '../types';
+
+const FETCH_ALL = /^(fetch_all|fetchall|fetchallassociative|fetchallnumeric|fetchallkeyvalue|fetchallassociativeindexed|fetchfirstcolumn)$/;
+const FETCH_ROW = /^(fetch_assoc|fetch_row|fetch_array|fetch_object|fetch|fetchobject|fetchassociative|fetchnumeric|fetchone)$/;
+
+interface Query {
+  /** The query call. */
+  call: PhpNode;
+  api: string;
+  /** Unbuffered alternative, for the message. */
+  hint: string;
+  fix?: Fix;
+}
+
+function methodOf(n: PhpNode): string | undefined {
+  const w = n.kind === 'call' ? n.what : undefined;
+  return w && (w.kind === 'propertylookup' || w.kind === 'nullsafepropertylookup') ? (nameOf(w.offset) ?? '').toLowerCase() : undefined;
+}
+
+function funcOf(n: PhpNode): string | undefined {
+  return n.kind === 'call' && n.what?.kind === 'name' ? shortName(nameOf(n.what) ?? '') : undefined;
+}
+
+/** The SQL's text when visible; `LIMIT` in it bounds the result. */
+function sqlText(arg: PhpNode | undefined, scope: FunctionScope, text: string): string | undefined {
+  if (!arg) return undefined;
+  if (arg.kind === 'variable') {
+    const def = scope.owned.find((o) => o.node.kind === 'assign' && o.node.operator === '=' && o.node.left?.kind === 'variable' && o.node.left.name === arg.name);
+    return def ? sourceOf(text, def.node.right) : undefined;
+  }
+  return sourceOf(text, arg);
+}
+
+function isUseResult(a: PhpNode | undefined): boolean {
+  return !!a && /MYSQLI_USE_RESULT/.test(JSON.stringify(a.name ?? a.value ?? ''));
+}
+
+/** Buffered query calls of the scope, by the variable holding their result. */
+function queriesIn(scope: FunctionScope, ctx: RuleContext): Map<string, Query> {
+  const text = ctx.doc.text;
+  const out = new Map<string, Query>();
+  for (const o of scope.owned) {
+    const n = o.node;
+    if (n.kind !== 'assign' || n.operator !== '=' || n.left?.kind !== 'variable' || typeof n.left.name !== 'string') continue;
+    const r = n.right;
+    if (r?.kind !== 'call') continue;
+    const m = methodOf(r);
+    const f = funcOf(r);
+    const args: PhpNode[] = r.arguments ?? [];
+    let q: Query | undefined;
+    if ((m === 'query' || m === 'prepare' || m === 'executequery') && args.length >= 1) {
+      if (m === 'query' && isUseResult(args[1])) continue;
+      if (/MYSQL_ATTR_USE_BUFFERED_QUERY\s*=>\s*false/i.test(text)) continue;
+      const sql = sqlText(args[0], scope, text);
+      if (sql && /\bLIMIT\b/i.test(sql)) continue;
+      const recv = sourceOf(text, r.what.what);
+      const mysqli = /mysqli|db|conn|link/i.test(recv) && m === 'query' && args.length === 1;
+      q = {
+        call: r,
+        api: `${recv}->${nameOf(r.what.offset)}()`,
+        hint: mysqli
+          ? 'pass `MYSQLI_USE_RESULT` to stream the rows (unbuffered), add a `LIMIT`, and free the result (`$result->free()`)'
+          : 'add a `LIMIT`, or stream the rows unbuffered (`PDO::MYSQL_ATTR_USE_BUFFERED_QUERY => false`, or mysqli\'s `MYSQLI_USE_RESULT`), and keep only what you need',
+      };
+      if (mysqli) {
+        const a0 = spanOf(args[0]);
+        if (a0) q.fix = { title: 'Stream the rows: pass MYSQLI_USE_RESULT (unbuffered query)', edits: [{ range: ctx.lines.range(a0.end, a0.end), newText: ', MYSQLI_USE_RESULT' }] };
+      }
+    } else if (f === 'mysqli_query' && args.length >= 2 && !isUseResult(args[2])) {
+      const sql = sqlText(args[1], scope, text);
+      if (sql && /\bLIMIT\b/i.test(sql)) continue;
+      q = { call: r, api: 'mysqli_query()', hint: 'pass `MYSQLI_USE_RESULT` to stream the rows (unbuffered), add a `LIMIT`, and free the result (`mysqli_free_result()`)' };
+      const a1 = spanOf(args[1]);
+      if (a1) q.fix = { title: 'Stream the rows: pass MYSQLI_USE_RESULT (unbuffered query)', edits: [{ range: ctx.lines.range(a1.end, a1.end), newText: ', MYSQLI_USE_RESULT' }] };
+    }
+    if (q) out.set(n.left.name, q);
+  }
+  return out;
+}
+
+/** The result variable an expression's rows come from (`$res->fetch_all()`, `$row` of a fetch loop, `$res` itself). */
+function resultSource(e: PhpNode | undefined, results: Map<string, Query>, rows: Map<string, string>): string | undefined {
+  if (!e) return undefined;
+  if (e.kind === 'variable' && typeof e.name === 'string') return results.has(e.name) ? e.name : rows.get(e.name);
+  if (e.kind === 'call') {
+    const m = methodOf(e);
+    const recv = e.what?.what;
+    if (m && (FETCH_ALL.test(m) || FETCH_ROW.test(m)) && recv?.kind === 'variable' && results.has(recv.name)) return recv.name;
+    const f = funcOf(e);
+    if (f && /^mysqli_fetch_(all|assoc|row|array|object)$/.test(f)) {
+      const a = e.arguments?.[0];
+      if (a?.kind === 'variable' && results.has(a.name)) return a.name;
+    }
+    if (f === 'array_merge' || f === 'array_values' || f === 'array_column' || f === 'iterator_to_array') {
+      for (const a of e.arguments ?? []) {
+        const s = resultSource(a, results, rows);
+        if (s) return s;
+      }
+    }
+  }
+  return undefined;
+}
+
+function check(ctx: RuleContext): RawFinding[] {
+  const pm = phpModelOf(ctx);
+  if (!pm) return [];
+  const { model, index } = pm;
+  const text = ctx.doc.text;
+  const out: RawFinding[] = [];
+  for (const scope of model.scopes) {
+    ctx.checkBudget();
+    const results = queriesIn(scope, ctx);
+    if (!results.size) continue;
+    // Row variables: `while ($row = $res->fetch_assoc())`, `foreach ($stmt as $row)`.
+    const rows = new Map<string, string>();
+    for (const o of scope.owned) {
+      const n = o.node;
+      if (n.kind === 'assign' && n.left?.kind === 'variable') {
+        const src = resultSource(n.right, results, rows);
+        if (src) rows.set(n.left.name, src);
+      } else if (n.kind === 'foreach' && n.source?.kind === 'variable' && results.has(n.source.name) && n.value?.kind === 'variable') {
+        rows.set(n.value.name, n.source.name);
+      }
+    }
+    const reported = new Set<string>();
+    for (const o of scope.owned) {
+      const n = o.node;
+      let target: PhpNode | undefined;
+      let value: PhpNode | undefined;
+      if (n.kind === 'assign') {
+        target = n.left;
+        value = n.right;
+      } else if (n.kind === 'call' && (funcOf(n) === 'array_push' || funcOf(n) === 'array_unshift')) {
+        target = n.arguments?.[0];
+        value = n.arguments?.[1];
+      }
+      if (!target || !value) continue;
+      const acc = accessOf(target, scope, model);
+      if (!acc) continue;
+      const src = resultSource(value, results, rows);
+      if (!src || reported.has(src)) continue;
+      reported.add(src);
+      const q = results.get(src)!;
+      const appended = acc.keys.length > 0 || n.kind === 'call' || (n.kind === 'assign' && n.operator !== '=') || funcOf(value) === 'array_merge';
+      const span = spanOf(q.call);
+      const tspan = spanOf(target);
+      if (!span || !tspan) continue;
+      const reach = reachAt(index, scope, o as OwnedNode, model);
+      const c = acc.container;
+      out.push({
+        message: `\`${q.api}\` runs a buffered query with no LIMIT in sight: the whole result set is held in memory, and its rows are ${appended ? 'added to' : 'kept in'} the long-lived \`${c.display}\` (line ${ctx.lines.positionAt(tspan.start).line + 1})${appended ? ', request after request' : ' until the next request replaces them'}. To bound it: ${q.hint}.${reach.state === 'unreached' ? ' (Not reached from a request entry point of the workspace.)' : ''}`,
+        range: ctx.lines.range(span.start, span.end),
+        related: [{ range: ctx.lines.range(tspan.start, tspan.end), message: `the rows are kept in \`${c.display}\` here` }],
+        fixes: q.fix ? [q.fix] : undefined,
+        severity: ctx.profile === 'long-running' ? (reach.state === 'unreached' ? 'information' : appended && reach.state === 'every' ? 'error' : undefined) : undefined,
+        hover: [
+          `**Buffered result kept in a long-lived container:** \`${q.api}\` buffers the whole result set (mysqlnd allocates it through PHP's memory manager, so it counts in \`memory_get_usage()\`).`,
+          '',
+          `**Retention:** the rows go into \`${c.display}\`, which outlives the request${appended ? ' and grows with every call' : ''}.`,
+          '',
+          `**Bound it:** ${q.hint}. \`mysqlnd.fetch_data_copy=1\` lowers the peak when rows are copied out.`,
+        ].join('\n'),
+      });
+    }
+  }
+  return out;
+}
+
+const rule: Rule = {
+  meta: {
+    id: 'php-buffered-result-retained',
+    title: 'Buffered query result kept in a long-lived container',
+    description:
+      'A MySQL query run buffered (mysqli `query()` / `mysqli_query()` without `MYSQLI_USE_RESULT`, PDO `query()` / `prepare()` with the MySQL default `MYSQL_ATTR_USE_BUFFERED_QUERY = true`) with no `LIMIT` in sight, whose rows (`fetch_all()`, `fetchAll()`, a fetch loop, or the result object) are stored in a static, global, singleton property or worker-loop variable. Under a long-running runtime the whole result set stays in the worker; appended, it grows with every request.',
+    languages: ['php'],
+    defaultSeverity: { fpm: 'off', 'long-running': 'warning' },
+    category: 'php-code',
+  },
+  check,
+};
+export default rule;
