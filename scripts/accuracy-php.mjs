@@ -1,8 +1,11 @@
 // Accuracy run of the PHP-code rules on real library code: Debian's PHP
 // library packages (Laravel's illuminate/*, a Symfony subset, Doctrine, AMPHP,
 // Guzzle; files under /usr/share/php), scanned with the bundled CLI under the
-// long-running profile. Prints per-rule finding counts and a fixed-seed sample
-// of findings for the hand review in docs/accuracy.md ("PHP code").
+// long-running profile. Prints per-rule finding counts, a fixed-seed sample of
+// all findings, and the claimed leaks (warnings and errors: every one when there
+// are at most --sample, else a fixed-seed sample of them) for the hand review in
+// docs/accuracy.md ("PHP code"). The corpus has no request entry point, so
+// findings without evidence of per-request growth are information only.
 //
 //   npm run accuracy:php                      (build, install what is missing, scan)
 //   node scripts/accuracy-php.mjs [--no-install] [--sample N] [--seed S] [--root DIR]
@@ -103,12 +106,17 @@ for (const f of report.files) {
     all.push({ file: relative(opts.root, f.path), line: x.range.start.line + 1, ruleId: x.ruleId, severity: x.severity, message: x.message });
   }
 }
-const rand = rng(Number(opts.seed));
-const pool = [...all];
-const sample = [];
-while (pool.length && sample.length < Number(opts.sample)) sample.push(pool.splice(Math.floor(rand() * pool.length), 1)[0]);
-sample.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+function draw(from) {
+  const rand = rng(Number(opts.seed));
+  const pool = [...from];
+  const out = [];
+  while (pool.length && out.length < Number(opts.sample)) out.push(pool.splice(Math.floor(rand() * pool.length), 1)[0]);
+  return out.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+}
+const sample = draw(all);
+const claimed = draw(all.filter((x) => x.severity === 'warning' || x.severity === 'error'));
 writeFileSync(join(cache, 'sample.json'), JSON.stringify(sample, null, 2));
+writeFileSync(join(cache, 'claimed.json'), JSON.stringify(claimed, null, 2));
 
 console.log(`PHP code accuracy run: ${opts.root} (${pkgs.length} Debian packages), ${files} files with findings or scanned, ${secs} s`);
 console.log('\n| rule | findings |\n|---|---|');
@@ -118,4 +126,7 @@ console.log('\n| rule, severity | findings |\n|---|---|');
 for (const [k, n] of Object.entries(bySeverity).sort()) console.log(`| ${k} | ${n} |`);
 console.log(`\nsample (seed ${opts.seed}, ${sample.length} of ${all.length}):`);
 sample.forEach((s, i) => console.log(`${i + 1}. ${s.file}:${s.line} ${s.ruleId} ${s.severity} — ${s.message.slice(0, 220)}`));
+const nClaimed = all.filter((x) => x.severity === 'warning' || x.severity === 'error').length;
+console.log(`\nclaimed leaks (warnings and errors; ${claimed.length === nClaimed ? 'all' : `seed ${opts.seed}, ${claimed.length} of`} ${nClaimed}):`);
+claimed.forEach((s, i) => console.log(`${i + 1}. ${s.file}:${s.line} ${s.ruleId} ${s.severity} — ${s.message.slice(0, 220)}`));
 console.log(`\nraw report: ${join(cache, 'report.json')}`);

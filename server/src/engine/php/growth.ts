@@ -5,7 +5,7 @@
 // the container-declaration hover.
 import { spanOf, type PhpNode } from './parse';
 import { accessOf, nameOf, type Container, type ContainerAccess, type FunctionScope, type OwnedNode, type PhpFileModel } from './scopes';
-import { keyVerdict, type KeyVerdict } from './keys';
+import { keyVerdict, requestReason, type KeyVerdict } from './keys';
 
 export type GrowthKind = 'append' | 'keyed' | 'string' | 'push' | 'merge' | 'union' | 'spread';
 
@@ -60,6 +60,16 @@ function addsUnboundedKeys(expr: PhpNode | null | undefined, mode: 'merge' | 'un
   return false;
 }
 
+/** `C[count(C) - 1]`, `C[array_key_last(C)]`: an entry that already exists (an overwrite, not growth). */
+function existingSlot(k: PhpNode, c: Container, scope: FunctionScope, model: PhpFileModel): boolean {
+  const lastOf = (n: PhpNode | undefined) => {
+    const fn = callName(n);
+    return (fn === 'count' || fn === 'sizeof' || fn === 'array_key_last') && accessOf((n!.arguments ?? [])[0], scope, model)?.container.key === c.key;
+  };
+  if (callName(k) === 'array_key_last') return lastOf(k);
+  return k.kind === 'bin' && k.type === '-' && lastOf(k.left) && k.right?.kind === 'number' && Number(k.right.value) >= 1;
+}
+
 /** Every growing write in one scope, in source order. */
 export function growthsIn(scope: FunctionScope, model: PhpFileModel, text: string): Growth[] {
   const out: Growth[] = [];
@@ -77,6 +87,7 @@ export function growthsIn(scope: FunctionScope, model: PhpFileModel, text: strin
         }
         let worst: Extract<KeyVerdict, { bounded: false }> | undefined;
         for (const k of acc.keys) {
+          if (existingSlot(k as PhpNode, c, scope, model)) continue;
           const v = keyVerdict(k as PhpNode, o, keyCtx);
           if (!v.bounded && (!worst || v.rank > worst.rank)) worst = v;
         }
@@ -393,4 +404,96 @@ export function fileGrowths(model: PhpFileModel, text: string): ScopeGrowth[] {
     }
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------
+// Evidence that a growth runs per request, for workspaces without entry points
+
+/** Parameter types and names of a function that is handed the request (or a message) it serves. */
+const REQUEST_PARAM_TYPE = /(^|\\)(\w*Request|ServerRequestInterface|RequestInterface|Psr7Request|Envelope)$/;
+const REQUEST_PARAM_NAME = /^(request|req|serverRequest|psrRequest|httpRequest)$/;
+/** Method names that serve one request or message per call. */
+const REQUEST_METHOD = /^(handleRequest|onRequest|onMessage|onReceive|onPacket|onWebSocketMessage)$/i;
+
+/**
+ * Names of containers that gain one entry per event by design: logs, histories, queues,
+ * temporary files, sent/seen/processed lists, samples and timings. A registry filled at
+ * boot is named after what it holds (`handlers`, `macros`, `patterns`, `callbacks`).
+ */
+const ACCUMULATOR = /(log|logs|history|histories|records|rows|queue|tempfiles|tmpfiles|temp_files|tmp_files|sent|seen|visited|processed|requests|queries|samples|timings|traces|hits|visits)$/i;
+
+/** An append to a container (or a literal slot of it) named like an accumulator, or undefined. */
+function accumulatorName(g: Growth): string | undefined {
+  if (g.kind === 'keyed') return undefined;
+  const c = g.access.container;
+  const own = c.display.replace(/^.*(::\$|->|\$GLOBALS\[')/, '').replace(/^\$/, '').replace(/'\]$/, '');
+  const slots = g.access.keys.filter((k): k is PhpNode => !!k && k.kind === 'string').map((k) => String(k.value));
+  const hit = [own, ...slots].find((n) => ACCUMULATOR.test(n));
+  return hit ? `\`${hit}\` is named like a list that gains an entry per event (a log, history, queue or list of temporary files), and this write appends to it` : undefined;
+}
+
+/** The method or function a (possibly nested) closure runs in. */
+function enclosingFunction(scope: FunctionScope): FunctionScope {
+  let s: FunctionScope = scope;
+  while ((s.kind === 'closure' || s.kind === 'arrowfunc') && s.outer && s.outer.kind !== 'file') s = s.outer;
+  return s;
+}
+
+/** Why the function looks request-scoped (it is handed the request), or undefined. */
+export function requestScoped(scope: FunctionScope): string | undefined {
+  for (const s of new Set([scope, enclosingFunction(scope)])) {
+    if (s.kind === 'file') continue;
+    for (const p of Array.isArray(s.node.arguments) ? s.node.arguments : []) {
+      const name = nameOf(p?.name) ?? '';
+      const type = p?.type?.kind === 'name' ? (nameOf(p.type) ?? '') : '';
+      if (REQUEST_PARAM_NAME.test(name) || (type && REQUEST_PARAM_TYPE.test(type) && !/Stack$/.test(type))) {
+        return `\`${s.displayName}\` is handed the request it serves (\`$${name}\`)`;
+      }
+    }
+    const m = s.kind === 'method' ? (nameOf(s.node.name) ?? '') : '';
+    if (REQUEST_METHOD.test(m)) return `\`${s.displayName}\` serves one request or message per call`;
+  }
+  return undefined;
+}
+
+/** Request input in the stored value: `$request->get(…)`, `$_GET[…]`, `$req->path()`. */
+function requestInputIn(n: PhpNode | null | undefined, depth = 0): string | undefined {
+  if (!n || typeof n !== 'object' || depth > 12) return undefined;
+  if (n.kind === 'closure' || n.kind === 'arrowfunc' || n.kind === 'class') return undefined;
+  if (n.kind === 'variable' || n.kind === 'offsetlookup' || n.kind === 'propertylookup' || n.kind === 'nullsafepropertylookup' || n.kind === 'call') {
+    const r = requestReason(n);
+    if (r) return r.replace(/^keyed by/, 'stores');
+  }
+  for (const k of Object.keys(n)) {
+    if (k === 'loc') continue;
+    const v = n[k];
+    for (const x of Array.isArray(v) ? v : [v]) {
+      if (x && typeof x === 'object' && typeof x.kind === 'string') {
+        const r = requestInputIn(x, depth + 1);
+        if (r) return r;
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Evidence, from the code alone, that a growth adds memory per request: a key that grows
+ * with traffic (the clock, a fresh value, request input, an entity id, a client address),
+ * or an append (push, merge, string append) of request input or in a function that is
+ * handed the request. Undefined when there is none: without request entry points in the
+ * workspace such growth is reported as information only (a library's registries and
+ * caches are mostly filled at boot or keyed by a finite set of names).
+ */
+export function perRequestEvidence(g: Growth, scope: FunctionScope): string | undefined {
+  if (g.kind === 'keyed') return g.key?.strong ? g.key.reason : undefined;
+  const w = g.write;
+  const values: PhpNode[] = w.kind === 'assign' ? [w.right] : w.kind === 'call' ? (w.arguments ?? []).slice(1) : [];
+  for (const v of values) {
+    const r = requestInputIn(v);
+    if (r) return r;
+  }
+  const named = accumulatorName(g);
+  if (named) return named;
+  return requestScoped(scope);
 }

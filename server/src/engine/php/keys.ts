@@ -7,12 +7,21 @@
 import { nameOf, sourceOf, type FunctionScope, type OwnedNode } from './scopes';
 import type { PhpNode } from './parse';
 
-/** `rank` orders reasons by how telling they are: the clock > fresh values > request input > the rest. */
-export type KeyVerdict = { bounded: true } | { bounded: false; reason: string; rank: number };
+/**
+ * `rank` orders reasons by how telling they are: the clock > fresh values > request input > the rest.
+ * `strong`: the key itself shows that the set of keys grows with traffic (the clock, a fresh
+ * value, request input, a session, an entity id or a client address), as opposed to a key
+ * we merely cannot prove bounded (a parameter, a loop variable, a call result, an object
+ * identity). Without request entry points in the workspace, only strong keys are warned about.
+ */
+export type KeyVerdict = { bounded: true } | { bounded: false; reason: string; rank: number; strong: boolean };
 
 const BOUNDED: KeyVerdict = { bounded: true };
 
-function unbounded(reason: string): KeyVerdict {
+/** Reasons that show growth with traffic by themselves (see KeyVerdict.strong). */
+const STRONG_REASON = /time\(|a new key every|as time passes|microtime|hrtime|date\(|a new key on|session|request input/;
+
+function unbounded(reason: string, strong = STRONG_REASON.test(reason) && !/one key per object/.test(reason)): KeyVerdict {
   const rank = /time\(|a new key every|as time passes|microtime|hrtime|date\(/.test(reason)
     ? 4
     : /a new key on|one key per object|session/.test(reason)
@@ -22,14 +31,31 @@ function unbounded(reason: string): KeyVerdict {
         : /loop variable|distinct|parameter/.test(reason)
           ? 1
           : 0;
-  return { bounded: false, reason, rank };
+  return { bounded: false, reason, rank, strong };
 }
 
-/** The more telling of two verdicts on parts of one key (bounded only if both are). */
+/** The more telling of two verdicts on parts of one key (bounded only if both are; strong evidence first). */
 function worst(a: KeyVerdict, b: KeyVerdict): KeyVerdict {
   if (a.bounded) return b;
   if (b.bounded) return a;
+  if (a.strong !== b.strong) return b.strong ? b : a;
   return b.rank > a.rank ? b : a;
+}
+
+/**
+ * Names of values with one entry per user, client or record: ids, UUIDs, client addresses,
+ * tokens, e-mail addresses, URLs. A cache keyed by them grows with the traffic.
+ * (Case-sensitive on purpose: `userId`, `user_id`, `requestIp`, not `valid` or `grid`.)
+ */
+const ENTITY_NAME = /^(id|ids|uuid|guid|ip|ips|ipAddress|ip_address|token|email|url|uri|sessionId|session_id)$|[a-z0-9](Id|ID|Ip|IP|Uuid|Token|Email|Url|Uri)$|_(id|ip|uuid|token|email|url|uri)$/;
+
+export function isEntityName(name: string): boolean {
+  return ENTITY_NAME.test(name);
+}
+
+function entity(name: string, what: string): KeyVerdict {
+  const kind = /(^ip|Ip|IP|_ip)/.test(name) ? ` (a client address: one per client)` : '';
+  return unbounded(`keyed by ${what}: one entry per distinct ${name}${kind}`, true);
 }
 
 /** Functions whose result changes with the clock: `time() … a new key every second`. */
@@ -67,10 +93,19 @@ const REQUEST_NAMES = /^(request|req|input|query|params|payload|body|headers?|co
  * such values is fixed by the deployed code and config, so a cache keyed by
  * them plateaus (one entry per class / driver) instead of growing per request.
  */
-export const CODE_NAMED_KEY = /^(class|classname|classorobject|cls|fqcn|fqn|entityname|classmetadata|method|methodname|function|functionname|func|property|propertyname|prop|constant|constname|trait|interface|namespace|package|file|filename|driver|drivername|locale|language|lang|format|guard|store|disk|channel|connection|connectionname|mailer|broker|extension|encoding|charset|annotation|annotationname|attribute|attributename|scope|macro|macroname)$/i;
+export const CODE_NAMED_KEY = /^(class|classname|classorobject|cls|fqcn|fqn|entityname|classmetadata|method|methodname|function|functionname|func|property|propertyname|prop|constant|constname|trait|interface|namespace|package|file|filename|driver|drivername|locale|language|lang|format|guard|store|disk|channel|connection|connectionname|mailer|broker|extension|encoding|charset|annotation|annotationname|attribute|attributename|scope|macro|macroname|type|typename|abstract|concrete|alias|service|servicename|section|component|componentname|view|viewname|template|templatename|event|eventname|command|commandname|rule|transliterator|table|tablename|column|columnname|field|fieldname|route|routename|middleware|provider|handler|listener|option|optionname|setting)$/i;
 /** Calls whose result names code: `get_class($x)`, `$refl->getFileName()`, `$this->getHashedFileName()`. */
 const CODE_NAMED_CALL = /^(get_class|get_called_class|get_parent_class|get_object_vars|class_implements|class_parents|class_uses|dirname|realpath)$/;
-const CODE_NAMED_METHOD = /^(getfilename|gethashedfilename|getname|getshortname|getnamespacename|getdeclaringclass|getclass|getclassname|getpath)$/;
+const CODE_NAMED_METHOD = /^(getfilename|gethashedfilename|getname|getshortname|getnamespacename|getdeclaringclass|getclass|getclassname|getpath|getstartline|getendline|getdoccomment|gettype|getalias|getabstract|getcomponentname|getviewname|gettemplatename)$/;
+/**
+ * Reflection and class-introspection calls: iterating what they return walks the members
+ * of a class (its properties, methods, parameters, constants, attributes, interfaces,
+ * traits), a set fixed by the deployed code.
+ */
+const REFLECTION_LIST = /^(getproperties|getmethods|getparameters|getattributes|getreflectionconstants|getconstants|getinterfaces|getinterfacenames|gettraits|gettraitnames|gettraitaliases|getcases|getdefaultproperties|getstaticproperties)$/;
+const INTROSPECTION_CALL = /^(get_class_methods|get_class_vars|get_object_vars|class_implements|class_parents|class_uses|get_declared_classes)$/;
+/** Variables and properties that hold configuration: a registry filled by a loop over them is bounded by the config. */
+const CONFIG_NAME = /^(config|configs|configuration|options|settings|definitions|mappings|defaults)$/i;
 
 /** Plain functions whose result is bounded by a bounded input (or constant-valued). */
 const PASS_THROUGH = new Set([
@@ -244,7 +279,9 @@ export function keyVerdict(key: PhpNode, at: OwnedNode, ctx: KeyContext, seen: S
     }
     case 'bin': {
       if (['===', '==', '!==', '!=', '<', '>', '<=', '>=', '&&', '||', 'and', 'or', 'xor', 'instanceof', '<=>'].includes(key.type)) return BOUNDED;
-      if ((key.type === '%' || key.type === '&') && isConstantExpr(key.right)) return BOUNDED;
+      // `$x % N`, `crc32($k) % count($slots)`: the divisor fixes the range of the key.
+      if (key.type === '%') return BOUNDED;
+      if (key.type === '&' && isConstantExpr(key.right)) return BOUNDED;
       return worst(keyVerdict(key.left, at, ctx, seen), keyVerdict(key.right, at, ctx, seen));
     }
     case 'unary':
@@ -261,9 +298,18 @@ export function keyVerdict(key: PhpNode, at: OwnedNode, ctx: KeyContext, seen: S
     }
     case 'call': {
       const fn = callName(key);
-      if (fn && CODE_NAMED_CALL.test(fn)) return BOUNDED;
-      const method = key.what?.kind === 'propertylookup' || key.what?.kind === 'nullsafepropertylookup' ? (nameOf(key.what.offset) ?? '').toLowerCase() : '';
+      if (fn && (CODE_NAMED_CALL.test(fn) || INTROSPECTION_CALL.test(fn))) return BOUNDED;
+      const rawMethod = key.what?.kind === 'propertylookup' || key.what?.kind === 'nullsafepropertylookup' ? (nameOf(key.what.offset) ?? '') : '';
+      const method = rawMethod.toLowerCase();
       if (CODE_NAMED_METHOD.test(method)) return BOUNDED;
+      // $user->getId(), $request->getClientIp(), $token->getToken(): one entry per entity.
+      // (Not `$this->getId()`: the object's own id is one key per instance, like spl_object_id().)
+      const onThis = key.what?.what?.kind === 'variable' && key.what.what.name === 'this';
+      const getter = onThis ? null : /^get([A-Z]\w*)$/.exec(rawMethod);
+      if (getter && isEntityName(getter[1]) || getter && isEntityName(getter[1].charAt(0).toLowerCase() + getter[1].slice(1))) {
+        const r = requestReason(key);
+        return r ? unbounded(r) : entity(rawMethod, `\`${clip(src())}\``);
+      }
       if (fn && CLOCK[fn]) return unbounded(CLOCK[fn]);
       if (fn && FRESH[fn]) return unbounded(FRESH[fn]);
       if (fn === 'request') return unbounded('keyed by request input: the client chooses the keys');
@@ -292,7 +338,10 @@ export function keyVerdict(key: PhpNode, at: OwnedNode, ctx: KeyContext, seen: S
       if (r) return unbounded(r);
       const prop = nameOf(key.offset) ?? '';
       if (CODE_NAMED_KEY.test(prop)) return BOUNDED;
-      if (/id$/i.test(prop) || /^(key|uuid|name|email|token|hash)$/i.test(prop)) {
+      // `$prop->name`, `$method->class` on a reflection object: a member of the code.
+      if (/^(name|class)$/.test(prop) && key.what?.kind === 'variable' && typeof key.what.name === 'string' && isReflection(key.what.name, ctx)) return BOUNDED;
+      if (isEntityName(prop)) return entity(prop, `\`${clip(src())}\``);
+      if (/^(key|name|hash)$/i.test(prop)) {
         return unbounded(`keyed by \`${clip(src())}\`: one entry per distinct ${prop}`);
       }
       return unbounded(`keyed by \`${clip(src())}\`, which is not a constant`);
@@ -302,13 +351,21 @@ export function keyVerdict(key: PhpNode, at: OwnedNode, ctx: KeyContext, seen: S
       if (!name) return unbounded(`keyed by \`${clip(src())}\`, which is not a constant`);
       if (REQUEST_VARS.has(name)) return unbounded(`keyed by request input ($${name})`);
       if (guarded(name, at)) return BOUNDED;
-      if (CODE_NAMED_KEY.test(name)) return BOUNDED;
+      if (CODE_NAMED_KEY.test(name)) {
+        // A name of the code or its configuration, unless the function takes it from the request
+        // (`$column = $request->get('sort')`).
+        const fromRequest = definitionsOf(name, ctx)
+          .map((d) => (d.kind === 'assign' ? requestReason(d.value) : d.kind === 'foreach' ? requestReason(d.source) : undefined))
+          .find((r) => !!r);
+        return fromRequest ? unbounded(`${fromRequest}, via \`$${name}\``) : BOUNDED;
+      }
       // `$name` in a manager/factory/registry class: a configured name (a disk, a channel, a connection).
       if (name === 'name' && /(Manager|Factory|Registry|Resolver|Pool)$/.test(ctx.scope.cls?.name ?? '')) return BOUNDED;
       if (name === 'this') return BOUNDED; // (string) $this / spl-less object keys are rare; `$this` as a key names the class
       if (seen.has(name)) return unbounded(`keyed by \`$${name}\`, which is not a constant`);
       seen.add(name);
       if (ctx.scope.params.has(name)) {
+        if (isEntityName(name)) return entity(name, `the parameter \`$${name}\``);
         return unbounded(`keyed by the parameter \`$${name}\`, whose values are not checked against a fixed set`);
       }
       const defs = definitionsOf(name, ctx);
@@ -318,7 +375,10 @@ export function keyVerdict(key: PhpNode, at: OwnedNode, ctx: KeyContext, seen: S
         if (d.kind === 'assign') {
           acc = worst(acc, keyVerdict(d.value, d.at, ctx, seen));
         } else if (d.kind === 'foreach') {
-          if (!isFixedSet(d.source)) {
+          const fromRequest = requestReason(d.source);
+          if (fromRequest) {
+            acc = worst(acc, unbounded(`${fromRequest} (the loop variable \`$${name}\` over \`${clip(sourceOf(ctx.text, d.source))}\`)`));
+          } else if (!isFixedSet(d.source) && !isBoundedSource(d.source, ctx)) {
             acc = worst(acc, unbounded(`keyed by the loop variable \`$${name}\` over \`${clip(sourceOf(ctx.text, d.source))}\`: one key per element ever seen`));
           }
         } else {
@@ -332,8 +392,54 @@ export function keyVerdict(key: PhpNode, at: OwnedNode, ctx: KeyContext, seen: S
   }
 }
 
+/** A parameter typed `Reflection*`, a variable assigned `new \ReflectionX(…)`, or a loop variable over a reflection list. */
+function isReflection(name: string, ctx: KeyContext): boolean {
+  for (const p of Array.isArray(ctx.scope.node.arguments) ? ctx.scope.node.arguments : []) {
+    if (nameOf(p?.name) === name && /(^|\\)Reflection\w*$/.test(nameOf(p?.type) ?? '')) return true;
+  }
+  for (const o of ctx.scope.owned) {
+    const n = o.node;
+    if (n.kind === 'assign' && isVar(n.left, name) && n.right?.kind === 'new' && /(^|\\)Reflection\w*$/.test(nameOf(n.right.what) ?? '')) return true;
+    if (n.kind === 'foreach' && isVar(n.value, name) && isBoundedSource(n.source, ctx)) return true;
+  }
+  return false;
+}
+
+/** The base name of `$config`, `$this->options`, `self::$settings['x']`, `$this->config->get(…)`. */
+function baseName(n: PhpNode | undefined): string | undefined {
+  for (let i = 0; n && i < 6; i++) {
+    if (n.kind === 'variable') return typeof n.name === 'string' && n.name !== 'this' ? n.name : undefined;
+    if (n.kind === 'propertylookup' || n.kind === 'nullsafepropertylookup' || n.kind === 'staticlookup') {
+      const own = nameOf(n.offset);
+      if (own && n.what?.kind === 'variable' && n.what.name === 'this') return own;
+      if (n.kind === 'staticlookup') return own;
+    }
+    n = n.kind === 'call' ? n.what : n.what;
+  }
+  return undefined;
+}
+
+/**
+ * A loop source whose elements are fixed by the deployed code or configuration: a
+ * reflection list (`$refl->getProperties()`), class introspection (`get_class_methods()`),
+ * or a configuration array (`$config`, `$this->options`, `config('x')`).
+ */
+function isBoundedSource(source: PhpNode | undefined, ctx: KeyContext): boolean {
+  if (!source) return false;
+  if (source.kind === 'call') {
+    const fn = callName(source);
+    if (fn && (INTROSPECTION_CALL.test(fn) || fn === 'config')) return true;
+    const w = source.what;
+    const m = w?.kind === 'propertylookup' || w?.kind === 'nullsafepropertylookup' ? (nameOf(w.offset) ?? '').toLowerCase() : '';
+    if (REFLECTION_LIST.test(m)) return true;
+  }
+  const base = baseName(source);
+  void ctx;
+  return !!base && CONFIG_NAME.test(base);
+}
+
 /** `$request->get('id')`, `$request->id`, `Request::input()` …: request input. */
-function requestReason(node: PhpNode): string | undefined {
+export function requestReason(node: PhpNode): string | undefined {
   let n: PhpNode | undefined = node;
   for (let depth = 0; n && depth < 8; depth++) {
     if (n.kind === 'variable' && typeof n.name === 'string') {

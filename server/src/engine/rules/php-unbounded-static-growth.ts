@@ -7,9 +7,14 @@
 // Severity under long-running: warning; error when the growth runs on every
 // request an entry point handles (reached through unconditional calls);
 // information when the workspace has request entry points and none reaches it.
+// Without any request entry point (a library, or a runtime whose entry points we cannot
+// see), a warning needs evidence from the code itself that the growth follows the traffic
+// (a key from the clock, a fresh value, request input, an entity id or a client address;
+// an append of request input or in a function handed the request); the rest is
+// information.
 import { spanOf, type PhpNode } from '../php/parse';
 import { nameOf, sourceOf, type Container, type FunctionScope, type PhpFileModel } from '../php/scopes';
-import { fileGrowths, type Growth } from '../php/growth';
+import { fileGrowths, perRequestEvidence, type Growth } from '../php/growth';
 import { reachAt, type Reach } from '../php/index';
 import { phpModelOf } from '../php/model';
 import type { Fix, RawFinding, RelatedInfo, Rule, RuleContext, Severity } from '../types';
@@ -70,7 +75,7 @@ export function kindLabel(c: Container): string {
   }
 }
 
-function reachLine(reach: Reach): string {
+function reachLine(reach: Reach, evidence?: string): string {
   switch (reach.state) {
     case 'every':
       return `**Reached:** on every request handled by the ${reach.label} (through unconditional calls).`;
@@ -79,18 +84,20 @@ function reachLine(reach: Reach): string {
     case 'unreached':
       return '**Reached:** not from any request entry point of the workspace (boot-time or unused code?).';
     default:
-      return '**Reached:** unknown (no request entry point found: controllers, middleware, request handlers, worker loops).';
+      return evidence
+        ? `**Reached:** unknown (no request entry point found: controllers, middleware, request handlers, worker loops). **Evidence that it follows the traffic:** ${evidence}.`
+        : '**Reached:** unknown (no request entry point found: controllers, middleware, request handlers, worker loops), and nothing in the code shows that it runs per request or that its keys grow with the traffic (boot-time registries and caches keyed by names of the code look the same): reported as information.';
   }
 }
 
-function hoverOf(g: Growth, scope: FunctionScope, profile: RuleContext['profile'], containerText: string, reach: Reach): string {
+function hoverOf(g: Growth, scope: FunctionScope, profile: RuleContext['profile'], containerText: string, reach: Reach, evidence?: string): string {
   const c = g.access.container;
   const lines = [
     `**Long-lived container:** \`${c.display}\` — a ${kindLabel(c)}${c.kind === 'static-local' ? ` of \`${scope.displayName}\`` : ''}. ${c.why ? `It is long-lived because it is ${c.why}. ` : ''}It is allocated once per worker process and survives from one request to the next.`,
     '',
     `**Growth:** in \`${scope.displayName}\`, ${growthPhrase(g)}.`,
     '',
-    reachLine(reach),
+    reachLine(reach, evidence),
     '',
     `**What would bound it:** fixed keys (literals, class constants, enum cases, or a key checked with \`in_array($k, [...])\`/\`switch\`/\`match\`); a size check with eviction in the same function, e.g. \`if (count(${containerText}) > ${SUGGESTED_MAX_ENTRIES}) { array_shift(${containerText}); }\`; or a reset (\`${containerText} = [];\`) in a method the runtime calls between requests (reset/terminate hooks, Symfony \`ResetInterface::reset()\`).`,
     '',
@@ -101,11 +108,12 @@ function hoverOf(g: Growth, scope: FunctionScope, profile: RuleContext['profile'
   return lines.join('\n');
 }
 
-function messageOf(g: Growth, reach: Reach): string {
+function messageOf(g: Growth, reach: Reach, weak: boolean): string {
   const c = g.access.container;
   const base = `\`${c.display}\` ${lifetimeOf(c)}, and ${growthPhrase(g)}. Under a long-running runtime (webman, Swoole, RoadRunner, Octane) it grows until the worker is restarted.`;
   if (reach.state === 'every') return `${base} It runs on every request handled by the ${reach.label}.`;
   if (reach.state === 'unreached') return `${base} (Not reached from a request entry point of the workspace.)`;
+  if (weak) return `${base} (No request entry point in the workspace, and nothing shows that this runs per request: boot-time registration or a cache of names?)`;
   return base;
 }
 
@@ -275,17 +283,20 @@ const rule: Rule = {
       const span = spanOf(g.target);
       if (!span) continue;
       const reach = reachAt(index, scope, g.at, model);
+      // No entry point to decide by: ask the code for evidence that it follows the traffic.
+      const evidence = reach.state === 'unknown' ? perRequestEvidence(g, scope) : undefined;
+      const weak = reach.state === 'unknown' && !evidence;
       // A registration API (macro(), extend(), addStyle()…) is reported only when a request reaches it.
       if (registry && reach.state !== 'every' && reach.state !== 'some') continue;
       const containerText = sourceOf(text, g.access.containerNode);
       const fixes = [boundFix(g, ctx, containerText), resetFix(g, scope, ctx, containerText), localFix(g, scope, model, ctx)].filter((f): f is Fix => !!f);
       findings.push({
-        message: messageOf(g, reach),
+        message: messageOf(g, reach, weak),
         range: ctx.lines.range(span.start, span.end),
-        hover: hoverOf(g, scope, ctx.profile, containerText, reach),
+        hover: hoverOf(g, scope, ctx.profile, containerText, reach, evidence),
         related: relatedOf(c, ctx),
         fixes: fixes.length ? fixes : undefined,
-        severity: ctx.profile === 'long-running' ? severityOfReach(reach) : undefined,
+        severity: ctx.profile === 'long-running' ? (weak ? 'information' : severityOfReach(reach)) : undefined,
       });
     }
     return findings;
