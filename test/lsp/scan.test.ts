@@ -123,7 +123,10 @@ describe('LSP workspace scan (phpLeak/scanWorkspace)', () => {
     assert.equal(full.cancelled, false);
     const fullReports = progressOf(client, 'full').filter((p) => p.kind === 'report').length;
 
-    // Then cancel one once it is under way (after its first progress report).
+    // Then cancel one once it is under way (after its first progress report). The server keeps
+    // results by content (an unchanged file is not analysed twice): change the files first.
+    for (const rel of Object.keys(files)) files[rel] += '/* changed */\n';
+    writeFiles(ws, files);
     const mark = client.mark();
     const source = new CancellationTokenSource();
     const t1 = Date.now();
