@@ -26,6 +26,8 @@ const common = {
 await Promise.all([
   esbuild.build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
   esbuild.build({ ...common, entryPoints: ['server/src/lsp/server.ts'], outfile: 'dist/server.js' }),
+  // The workspace scan's analysis worker (worker_threads), started by the server and the CLI.
+  esbuild.build({ ...common, entryPoints: ['server/src/scanpool/worker.ts'], outfile: 'dist/scan-worker.js' }),
   esbuild.build({
     ...common,
     entryPoints: ['server/src/cli/cli.ts'],
@@ -38,4 +40,5 @@ chmodSync(join(dist, 'cli.js'), 0o755);
 const wtsDir = dirname(require.resolve('web-tree-sitter'));
 copyFileSync(join(wtsDir, 'web-tree-sitter.wasm'), join(dist, 'web-tree-sitter.wasm'));
 copyFileSync(require.resolve('tree-sitter-c/tree-sitter-c.wasm'), join(dist, 'tree-sitter-c.wasm'));
-console.log('built dist/extension.js, dist/server.js, dist/cli.js and the tree-sitter wasm files');
+copyFileSync(join(root, 'server/src/runtime/harness.php'), join(dist, 'harness.php')); // php-leak measure --script
+console.log('built dist/extension.js, dist/server.js, dist/scan-worker.js, dist/cli.js and the tree-sitter wasm files');

@@ -17,6 +17,7 @@ import {
   type ScanWorkspaceResult,
   type StatusParams,
 } from '../../server/src/lsp/protocol';
+import { registerRuntimeCommands, type RuntimeState } from './runtime/commands';
 
 export interface PhpLeakStatus {
   profile: 'fpm' | 'long-running';
@@ -29,6 +30,8 @@ export interface PhpLeakStatus {
 export interface PhpLeakApi {
   getStatus(): PhpLeakStatus;
   scanWorkspace(): Promise<ScanWorkspaceResult | undefined>;
+  /** The last memory measurement (chart data) and runtime findings sent to the server. */
+  getRuntimeState(): RuntimeState;
 }
 
 let client: LanguageClient | undefined;
@@ -39,6 +42,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<PhpLea
   statusItem.name = 'PHP Leak Diagnostics';
   statusItem.command = 'phpLeak.showOutput';
   context.subscriptions.push(output, statusItem);
+  const runtime = registerRuntimeCommands(context, () => client, output);
 
   const status: PhpLeakStatus = { profile: 'fpm', reason: 'starting', findings: 0, serverRunning: false };
   const profiles = new Map<string, StatusParams>(); // by document URI
@@ -64,10 +68,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<PhpLea
     run: { module: serverModule, transport: TransportKind.ipc },
     debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
   };
-  const selector = ['php', 'c', 'cpp', 'php-fpm-conf', 'ini'].flatMap((language) => [
-    { scheme: 'file', language },
-    { scheme: 'untitled', language },
-  ]);
+  // Generic ids (properties, yaml, json) and patterns without an id (*.service): the server keeps only the files it knows (languageOf).
+  const selector: { scheme: string; language?: string; pattern?: string }[] = [
+    ...['php', 'c', 'cpp', 'php-fpm-conf', 'ini', 'properties', 'yaml', 'dockerfile', 'json'].flatMap((language) => [
+      { scheme: 'file', language },
+      { scheme: 'untitled', language },
+    ]),
+    ...['**/*.service', '**/*.conf', '**/Dockerfile*', '**/.rr*.{yaml,yml}', '**/composer.json'].map((pattern) => ({ scheme: 'file', pattern })),
+  ];
   const clientOptions: LanguageClientOptions = {
     documentSelector: selector,
     outputChannel: output,
@@ -138,6 +146,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<PhpLea
   return {
     getStatus: () => ({ ...status, serverRunning: client?.isRunning() ?? false }),
     scanWorkspace,
+    getRuntimeState: runtime.getRuntimeState,
   };
 }
 

@@ -17,6 +17,10 @@ import {
   type SourceDocument,
 } from '../../server/src/engine';
 import { replaceRuleTable, ruleTableMarkdown } from '../../server/src/engine/ruleTable';
+import { runtimeRules } from '../../server/src/runtime/rules';
+
+/** Every rule id a user can see: the static rules and the runtime findings' rules. */
+const everyRule = [...allRules, ...runtimeRules];
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
@@ -249,9 +253,9 @@ describe('engine: languages and file walking', () => {
 
 describe('rule registry and docs', () => {
   it('has unique kebab-case ids, and a docs page per rule whose first line names it', () => {
-    const ids = allRules.map((r) => r.meta.id);
+    const ids = everyRule.map((r) => r.meta.id);
     assert.strictEqual(new Set(ids).size, ids.length);
-    for (const r of allRules) {
+    for (const r of everyRule) {
       assert.match(r.meta.id, /^[a-z0-9]+(-[a-z0-9]+)*$/);
       const page = path.join(repoRoot, 'docs', 'rules', `${r.meta.id}.md`);
       assert.ok(fs.existsSync(page), `missing ${page}`);
@@ -262,7 +266,86 @@ describe('rule registry and docs', () => {
 
   it("README's rule table is the one generated from the registry (run `npm run docs:rules` when this fails)", () => {
     const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
-    assert.strictEqual(replaceRuleTable(readme, allRules), readme, 'README.md rule table is stale: run `npm run docs:rules`');
-    for (const r of allRules) assert.ok(ruleTableMarkdown(allRules).includes(`\`${r.meta.id}\``));
+    assert.strictEqual(replaceRuleTable(readme, everyRule), readme, 'README.md rule table is stale: run `npm run docs:rules`');
+    for (const r of everyRule) assert.ok(ruleTableMarkdown(everyRule).includes(`\`${r.meta.id}\``));
+  });
+});
+
+describe('engine: runtime profile from composer.lock, .rr.yaml, code and php-fpm pools', () => {
+  const files = (map: Record<string, string>) => (f: string) => map[f];
+  /** A WorkspaceView over in-memory files (per-file facts and shared cache included). */
+  const ws = (map: Record<string, string>, counter?: { reads: number }) => {
+    const shared = new Map<string, unknown>();
+    const facts = new Map<string, unknown>();
+    const langOf = (f: string) => (f.endsWith('.php') ? 'php' : /www\.conf$|php-fpm\.d/.test(f) ? 'php-fpm-conf' : f.endsWith('.yaml') ? 'yaml' : 'other');
+    return {
+      files: (lang: string) => Object.keys(map).filter((f) => langOf(f) === lang).sort(),
+      read: (f: string) => map[f],
+      shared: <T>(k: string, produce: () => T) => (shared.has(k) ? (shared.get(k) as T) : (shared.set(k, produce()), shared.get(k) as T)),
+      fileFact: <T>(k: string, f: string, produce: (t: string) => T) => {
+        const id = `${k}\0${f}`;
+        if (!facts.has(id)) {
+          if (counter) counter.reads++;
+          facts.set(id, produce(map[f]));
+        }
+        return facts.get(id) as T;
+      },
+    };
+  };
+
+  it('composer.lock: a runtime installed as a (transitive, non-dev) package', () => {
+    const read = files({
+      '/w/composer.json': '{"require":{"hyperf/http-server-lite":"*"}}',
+      '/w/composer.lock': JSON.stringify({ packages: [{ name: 'psr/log' }, { name: 'swoole/ide-helper' }], 'packages-dev': [] }),
+    });
+    // hyperf/* is already in composer.json here; check the lock alone:
+    const lockOnly = files({ '/w/composer.json': '{"require":{"acme/app-kit":"*"}}', '/w/composer.lock': JSON.stringify({ packages: [{ name: 'spiral/roadrunner-worker' }] }) });
+    const d = detectProfile('auto', '/w/src', '/w', lockOnly);
+    assert.strictEqual(d.profile, 'long-running');
+    assert.match(d.reason, /RoadRunner \(composer\.lock installs spiral\/roadrunner-worker\)/);
+    assert.strictEqual(detectProfile('auto', '/w', '/w', read).profile, 'long-running');
+    const devOnly = files({ '/w/composer.json': '{}', '/w/composer.lock': JSON.stringify({ packages: [], 'packages-dev': [{ name: 'react/http' }] }) });
+    assert.strictEqual(detectProfile('auto', '/w', '/w', devOnly).profile, 'fpm');
+  });
+
+  it('.rr.yaml next to the code: RoadRunner; the setting still wins', () => {
+    const read = files({ '/w/.rr.yaml': 'version: "3"\n' });
+    const d = detectProfile('auto', '/w/src/Http', '/w', read);
+    assert.strictEqual(d.profile, 'long-running');
+    assert.match(d.reason, /RoadRunner \(\.rr\.yaml found\)/);
+    assert.strictEqual(detectProfile('fpm', '/w/src/Http', '/w', read).profile, 'fpm');
+  });
+
+  for (const [name, code] of [
+    ['Swoole', '<?php $http = new Swoole\\Http\\Server("0.0.0.0", 9501);'],
+    ['Swoole', '<?php use OpenSwoole\\Http\\Server;\n$s = new Server("0.0.0.0", 9501);'],
+    ['Workerman', '<?php use Workerman\\Worker;\n$w = new Worker("http://0.0.0.0:2345");'],
+    ['RoadRunner', '<?php while ($req = $psr7->waitRequest()) { $psr7->respond($h($req)); }'],
+    ['FrankenPHP', '<?php $ok = frankenphp_handle_request($handler);'],
+    ['ReactPHP', '<?php $http = new React\\Http\\HttpServer(fn ($r) => new Response());'],
+    ['AMPHP', '<?php $server = Amp\\Http\\Server\\SocketHttpServer::createForDirectAccess($logger);'],
+  ]) {
+    it(`code signal: ${name} started in a PHP file of the workspace`, () => {
+      const d = detectProfile('auto', '/w/app', '/w', files({}), ws({ '/w/server.php': code, '/w/app/X.php': '<?php class X {}' }));
+      assert.strictEqual(d.profile, 'long-running');
+      assert.ok(d.reason.includes(name) && d.reason.includes('server.php'), d.reason);
+    });
+  }
+
+  it('code signals are per-file facts, cached per folder, and need the workspace', () => {
+    const counter = { reads: 0 };
+    const view = ws({ '/w/a.php': '<?php echo 1;', '/w/b.php': '<?php new Workerman\\Worker("x");' }, counter);
+    detectProfile('auto', '/w', '/w', files({}), view);
+    detectProfile('auto', '/w/x', '/w', files({}), view);
+    assert.strictEqual(counter.reads, 2);
+    assert.strictEqual(detectProfile('auto', '/w', '/w', files({})).profile, 'fpm');
+  });
+
+  it('a php-fpm pool file says php-fpm; a long-running signal still wins over it', () => {
+    const d = detectProfile('auto', '/w', '/w', files({}), ws({ '/w/docker/php-fpm.d/www.conf': '[www]\n' }));
+    assert.strictEqual(d.profile, 'fpm');
+    assert.match(d.reason, /php-fpm \(pool configuration docker\/php-fpm.d\/www.conf\)/);
+    const both = detectProfile('auto', '/w', '/w', files({}), ws({ '/w/docker/php-fpm.d/www.conf': '[www]\n', '/w/start.php': '<?php new Swoole\\Http\\Server("x");' }));
+    assert.strictEqual(both.profile, 'long-running');
   });
 });

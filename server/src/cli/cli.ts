@@ -6,11 +6,17 @@
 import { packageVersion } from '../engine';
 import { UsageError, type CliIo, type Command } from './common';
 import { runScan, scanCommand } from './scan';
+import { measureCommand } from './measure';
+import { valgrindCommand } from './valgrind';
+import { importLeakLogCommand } from './importLeakLog';
 
 export type { CliIo } from './common';
 
 export const COMMANDS: Record<string, Command> = {
   scan: scanCommand,
+  measure: measureCommand,
+  valgrind: valgrindCommand,
+  'import-leak-log': importLeakLogCommand,
 };
 
 function mainUsage(): string {

@@ -1,8 +1,10 @@
 // php-leak scan: the engine over files and folders, for CI.
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { parseArgs } from 'util';
+import { createHash } from 'crypto';
 import {
   allRules,
   analyze,
@@ -13,16 +15,20 @@ import {
   installRoot,
   normalizeSettings,
   packageVersion,
-  readText,
   ruleDocsPath,
   ruleDocsText,
-  walkFiles,
   type Finding,
   type ProfileSetting,
   type SeveritySetting,
 } from '../engine';
 import { CliIo, oneOf, UsageError, type Command } from './common';
 import { formatJson, formatSarif, formatText, type FileResult } from '../engine/report';
+import { ResultCache } from '../scanpool/cache';
+import { defaultPoolSize, ScanPool } from '../scanpool/pool';
+import { scanWithPool, type ScanTarget } from '../scanpool/scan';
+
+/** Fewer files than this are analysed in this thread: starting workers costs more than it saves. */
+const MIN_FILES_FOR_WORKERS = 16;
 
 export const SCAN_USAGE = `Usage: php-leak scan [paths...] [options]
 
@@ -36,6 +42,9 @@ Options:
   --include GLOB                      only scan matching files (replaces the default globs); repeatable
   --exclude GLOB                      also skip matching files (vendor/, node_modules/ and .git/ are skipped by default); repeatable
   --max-file-size BYTES               skip larger files (default: ${DEFAULT_SETTINGS.maxFileSize})
+  --include-third-party               also scan vendor/ and node_modules/
+  --jobs N                            analysis threads (default: ${defaultPoolSize()}, the available cores)
+  --cache                             reuse results of unchanged files from earlier runs (~/.cache/php-leak-diagnostics/scan-cache)
   --output FILE                       write the report to FILE instead of standard output
   --list-rules                        list the rules and exit
   -h, --help                          show this help
@@ -59,6 +68,9 @@ export async function runScan(argv: string[], io: CliIo): Promise<number> {
         include: { type: 'string', multiple: true },
         exclude: { type: 'string', multiple: true },
         'max-file-size': { type: 'string' },
+        'include-third-party': { type: 'boolean' },
+        jobs: { type: 'string' },
+        cache: { type: 'boolean' },
         output: { type: 'string' },
         'list-rules': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -102,9 +114,15 @@ export async function runScan(argv: string[], io: CliIo): Promise<number> {
       throw new UsageError(`--max-file-size expects a number of bytes (got "${values['max-file-size']}")`);
     }
   }
+  let jobs = defaultPoolSize();
+  if (values.jobs !== undefined) {
+    jobs = Number(values.jobs);
+    if (!/^\d+$/.test(values.jobs) || jobs < 1) throw new UsageError(`--jobs expects a number of threads >= 1 (got "${values.jobs}")`);
+  }
   const { settings, problems } = normalizeSettings(
     {
       runtime,
+      ...(values['include-third-party'] ? { includeThirdParty: true } : {}),
       rules: ruleOverrides,
       ...(values.include ? { include: values.include } : {}),
       exclude: [...DEFAULT_SETTINGS.exclude, ...(values.exclude ?? [])],
@@ -129,33 +147,54 @@ export async function runScan(argv: string[], io: CliIo): Promise<number> {
     exclude: settings.exclude,
     maxFileSize: settings.maxFileSize,
   });
-  const files: FileResult[] = [];
+  const dirRoots = roots.filter((r) => fs.statSync(r).isDirectory());
+  // No time budget in batch runs: a slow file is analysed fully (the editor's budget is for typing).
+  const targets: ScanTarget[] = roots.map((root) => ({ root, settings: { ...settings, analysisTimeBudget: 0 } }));
+  const stopDirOf = (t: ScanTarget) => (fs.statSync(t.root).isDirectory() ? t.root : path.dirname(t.root));
+  const cacheFile = values.cache
+    ? path.join(process.env.PHP_LEAK_CACHE || path.join(os.homedir(), '.cache', 'php-leak-diagnostics'), 'scan-cache', `${createHash('sha1').update(JSON.stringify(roots)).digest('hex').slice(0, 16)}.json`)
+    : undefined;
+  const cache = cacheFile ? ResultCache.load(cacheFile) : undefined;
+  const results: Array<FileResult & { index: number }> = [];
   const skipped: Array<{ path: string; reason: string }> = [];
-  let done = 0;
-  for (const root of roots) {
-    const stopDir = fs.statSync(root).isDirectory() ? root : path.dirname(root);
-    for await (const entry of walkFiles(root, { ...settings, onSkip: (s) => skipped.push(s) })) {
-      let text: string;
-      try {
-        text = await readText(entry.path);
-      } catch (e) {
-        skipped.push({ path: entry.path, reason: e instanceof Error ? e.message : String(e) });
-        continue;
-      }
-      const profile = detectProfile(settings.runtime, path.dirname(entry.path), stopDir);
-      const result = analyze({ path: entry.path, text, language: entry.language }, {
-        profile: profile.profile,
-        rules: settings.rules,
-        workspace,
-      });
-      for (const f of result.failures) io.stderr(`php-leak: rule ${f.ruleId} failed on ${entry.path}: ${f.error.split('\n')[0]}\n`);
-      if (result.skipped) skipped.push({ path: entry.path, reason: result.skipped });
-      files.push({ path: entry.path, findings: result.findings, profile: profile.profile });
-      done++;
-      if (io.isTTY && done % 25 === 0) io.stderr(`\rphp-leak: ${done} files…`);
+  let total = 0;
+  let pool: ScanPool | undefined;
+  const progress = (done: number) => {
+    if (io.isTTY && done % 25 === 0) io.stderr(`\rphp-leak: ${done}/${total} files…`);
+  };
+  let summary;
+  try {
+    summary = await scanWithPool({
+      targets,
+      workspaceRoots: dirRoots,
+      profileOf: (file, t) => detectProfile(settings.runtime, path.dirname(file), stopDirOf(t), undefined, workspace),
+      cache,
+      engineKey: `${packageVersion()} ${engineBuildKey()}`,
+      onSkip: (s) => skipped.push(s),
+      onListed: (n) => (total = n),
+      // Workers pay off past a handful of files; each loads the parsers once.
+      pool: (n) => (jobs > 1 && n >= MIN_FILES_FOR_WORKERS ? (pool = new ScanPool({ size: Math.min(jobs, n), wasmDir: __dirname })) : undefined),
+      onProgress: progress,
+      onFile: (f) => {
+        for (const x of f.result.failures) io.stderr(`php-leak: rule ${x.ruleId} failed on ${f.path}: ${x.error.split('\n')[0]}\n`);
+        if (f.result.skipped) skipped.push({ path: f.path, reason: f.result.skipped });
+        results.push({ index: f.index, path: f.path, findings: f.result.findings, profile: f.profile.profile });
+      },
+    });
+  } finally {
+    await pool?.dispose();
+  }
+  if (io.isTTY && total >= 25) io.stderr('\r\x1b[K');
+  if (cache && cacheFile) {
+    try {
+      cache.save(cacheFile, summary.keys);
+    } catch (e) {
+      io.stderr(`php-leak: could not write the result cache ${cacheFile}: ${e instanceof Error ? e.message : String(e)}\n`);
     }
   }
-  if (io.isTTY && done >= 25) io.stderr('\r\x1b[K');
+  // Files that were not analysed say why (too large, unreadable, binary), also beside a JSON or SARIF report.
+  for (const s of skipped) io.stderr(`php-leak: skipped ${path.relative(io.cwd, s.path) || s.path}: ${s.reason}\n`);
+  const files: FileResult[] = results.sort((a, b) => a.index - b.index).map(({ path: p, findings, profile }) => ({ path: p, findings, profile }));
 
   const root = installRoot();
   const input = {
@@ -178,6 +217,16 @@ export async function runScan(argv: string[], io: CliIo): Promise<number> {
   return failing.length ? 1 : 0;
 }
 
+
+/** Size and mtime of the running bundle: a rebuilt engine does not reuse an old build's cached results. */
+function engineBuildKey(): string {
+  try {
+    const st = fs.statSync(__filename);
+    return `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return '';
+  }
+}
 
 export const scanCommand: Command = {
   summary: 'scan files and folders for memory leaks (text, JSON or SARIF)',

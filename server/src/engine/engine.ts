@@ -30,17 +30,61 @@ export function looksBinary(text: string): boolean {
   return head.includes('\u0000');
 }
 
+/** The rule id of the finding saying the time budget cut an analysis short (docs/rules/analysis-budget.md). */
+export const BUDGET_RULE_ID = 'analysis-budget';
+
+/** Thrown by ctx.checkBudget() past the deadline; analyze() turns it into one `analysis-budget` finding. */
+export class AnalysisBudgetExceeded extends Error {
+  constructor(
+    readonly budgetMs: number,
+    readonly elapsedMs: number,
+  ) {
+    super(`analysis time budget of ${budgetMs} ms spent after ${elapsedMs} ms`);
+    this.name = 'AnalysisBudgetExceeded';
+  }
+}
+
 class Context implements RuleContext {
   readonly lines: LineIndex;
   private readonly cache = new Map<string, unknown>();
   private readonly disposers: Array<() => void> = [];
+  private readonly started = performance.now();
+  private deadline: number;
+  /** Sticky: once spent, every later checkBudget() throws (even if a rule swallowed the first). */
+  exceeded: AnalysisBudgetExceeded | undefined;
 
   constructor(
     readonly doc: SourceDocument,
     readonly profile: AnalysisOptions['profile'],
     readonly workspace?: AnalysisOptions['workspace'],
+    readonly budgetMs = 0,
   ) {
+    this.deadline = Number.isFinite(budgetMs) && budgetMs > 0 ? this.started + budgetMs : Infinity;
     this.lines = new LineIndex(doc.text);
+  }
+
+  elapsedMs(): number {
+    return Math.round(performance.now() - this.started);
+  }
+
+  checkBudget(): void {
+    if (this.exceeded) throw this.exceeded;
+    if (this.deadline === Infinity || performance.now() <= this.deadline) return;
+    this.exceeded = new AnalysisBudgetExceeded(this.budgetMs, this.elapsedMs());
+    throw this.exceeded;
+  }
+
+  outsideBudget<T>(work: (check: () => void) => T): T {
+    const t0 = performance.now();
+    const limit = this.deadline === Infinity ? Infinity : t0 + this.budgetMs;
+    const check = () => {
+      if (limit !== Infinity && performance.now() > limit) throw new AnalysisBudgetExceeded(this.budgetMs, Math.round(performance.now() - t0));
+    };
+    try {
+      return work(check);
+    } finally {
+      this.deadline += performance.now() - t0;
+    }
   }
 
   shared<T>(key: string, produce: () => T): T {
@@ -92,14 +136,27 @@ export function analyze(doc: SourceDocument, options: AnalysisOptions, rules: Ru
   if (looksBinary(doc.text)) {
     return { findings: [], failures: [], skipped: 'binary content (NUL bytes)' };
   }
-  const ctx = new Context(doc, options.profile, options.workspace);
+  const ctx = new Context(doc, options.profile, options.workspace, options.budgetMs);
   const findings: Finding[] = [];
   const failures: RuleFailure[] = [];
+  let cutAt: string | undefined; // the rule the time budget stopped
+  const budgetSpent = (): boolean => {
+    try {
+      ctx.checkBudget();
+      return false;
+    } catch {
+      return true;
+    }
+  };
   try {
     for (const rule of rules) {
       if (!rule.meta.languages.includes(doc.language)) continue;
       const setting = effectiveSeverity(rule, options);
       if (setting === 'off') continue;
+      if (budgetSpent()) {
+        cutAt = rule.meta.id;
+        break;
+      }
       try {
         for (const raw of rule.check(ctx)) {
           // An explicit user override wins over a rule's per-finding severity.
@@ -111,11 +168,26 @@ export function analyze(doc: SourceDocument, options: AnalysisOptions, rules: Ru
           findings.push(finding);
         }
       } catch (error) {
-        failures.push({ ruleId: rule.meta.id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+        if (error instanceof AnalysisBudgetExceeded) {
+          ctx.exceeded ??= error; // also one thrown by an outsideBudget() check
+        } else {
+          failures.push({ ruleId: rule.meta.id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+        }
+      }
+      if (ctx.exceeded) {
+        // Also when the rule caught the error itself: nothing after it runs.
+        cutAt = rule.meta.id;
+        break;
       }
     }
   } finally {
     ctx.dispose();
+  }
+  let budgetExceeded: AnalysisResult['budgetExceeded'];
+  if (cutAt !== undefined) {
+    const elapsedMs = ctx.exceeded?.elapsedMs ?? ctx.elapsedMs();
+    budgetExceeded = { budgetMs: ctx.budgetMs, elapsedMs, ruleId: cutAt };
+    findings.push(budgetFinding(budgetExceeded));
   }
   findings.sort(
     (a, b) =>
@@ -123,5 +195,19 @@ export function analyze(doc: SourceDocument, options: AnalysisOptions, rules: Ru
       a.range.start.character - b.range.start.character ||
       a.ruleId.localeCompare(b.ruleId),
   );
-  return { findings, failures };
+  return budgetExceeded ? { findings, failures, budgetExceeded } : { findings, failures };
+}
+
+/** The one finding that says the analysis was cut short (information, at the top of the file). */
+function budgetFinding(b: NonNullable<AnalysisResult['budgetExceeded']>): Finding {
+  const message =
+    `Leak analysis cut short after ${b.elapsedMs} ms (time budget ${b.budgetMs} ms, at rule ${b.ruleId}): ` +
+    'findings for this file may be incomplete. Raise phpLeak.analysisTimeBudget (0 = no budget) to analyse it fully.';
+  return {
+    ruleId: BUDGET_RULE_ID,
+    severity: 'information',
+    message,
+    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+    hover: `**Analysis cut short.** ${message}`,
+  };
 }

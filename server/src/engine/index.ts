@@ -1,7 +1,7 @@
 // The engine's public surface: what the LSP server, the CLI and the tests use.
 export * from './types';
 export { LineIndex, containsPosition, rangesOverlap } from './text';
-export { analyze, initEngine, effectiveSeverity, looksBinary } from './engine';
+export { analyze, initEngine, effectiveSeverity, looksBinary, AnalysisBudgetExceeded, BUDGET_RULE_ID } from './engine';
 export { allRules, ruleById, ruleDocsUrl, ruleDocsPath } from './registry';
 export { languageOf } from './language';
 export { detectProfile, type ProfileDecision } from './profile';

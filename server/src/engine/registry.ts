@@ -5,11 +5,28 @@ import cProcessHeapLeak from './rules/c-process-heap-leak';
 import cRequestHeapLeak from './rules/c-request-heap-leak';
 import cMismatchedFree from './rules/c-mismatched-free';
 import cDoubleFree from './rules/c-double-free';
+import cRefcountLeak from './rules/c-refcount-leak';
 import fpmMaxRequests from './rules/fpm-max-requests';
 import iniMemoryLimitUnbounded from './rules/ini-memory-limit-unbounded';
+import iniMemoryLimitHigh from './rules/ini-memory-limit-high';
+import iniGcDisabled from './rules/ini-gc-disabled';
+import mysqlndMemorySettings from './rules/mysqlnd-memory-settings';
+import rrWorkerRecyclingMissing from './rules/rr-worker-recycling-missing';
+import rrWorkerMemoryAboveLimit from './rules/rr-worker-memory-above-limit';
+import swooleMaxRequestMissing from './rules/swoole-max-request-missing';
+import swooleMaxRequestIneffective from './rules/swoole-max-request-ineffective';
+import webmanMemoryMonitorOff from './rules/webman-memory-monitor-off';
+import webmanMonitorMemoryLimitUnbounded from './rules/webman-monitor-memory-limit-unbounded';
+import octaneMaxRequestsDisabled from './rules/octane-max-requests-disabled';
 import phpUnboundedStaticGrowth from './rules/php-unbounded-static-growth';
+import phpListenerPerRequest from './rules/php-listener-per-request';
+import phpTimerPerRequest from './rules/php-timer-per-request';
+import phpBufferedResultRetained from './rules/php-buffered-result-retained';
 
-export const allRules: Rule[] = [cProcessHeapLeak, cRequestHeapLeak, cMismatchedFree, cDoubleFree, fpmMaxRequests, iniMemoryLimitUnbounded, phpUnboundedStaticGrowth];
+export const allRules: Rule[] = [cProcessHeapLeak, cRequestHeapLeak, cMismatchedFree, cDoubleFree, cRefcountLeak, fpmMaxRequests, iniMemoryLimitUnbounded,
+  // configuration: the settings that decide whether a leak takes a server down
+  iniMemoryLimitHigh, iniGcDisabled, mysqlndMemorySettings, rrWorkerRecyclingMissing, rrWorkerMemoryAboveLimit, swooleMaxRequestMissing, swooleMaxRequestIneffective, webmanMemoryMonitorOff, webmanMonitorMemoryLimitUnbounded, octaneMaxRequestsDisabled,
+  phpUnboundedStaticGrowth, phpListenerPerRequest, phpTimerPerRequest, phpBufferedResultRetained];
 
 const byId = new Map(allRules.map((r) => [r.meta.id, r]));
 

@@ -1,6 +1,8 @@
 // Workspace file enumeration and reading, shared by the LSP server's
-// workspace scan and the CLI. Never follows symbolic links into directories
-// (no loops); unreadable entries are reported, not thrown.
+// workspace scan and the CLI. Never follows symbolic links (no loops, no
+// escaping the tree); never opens anything but a regular file (a FIFO named
+// x.c would block a read for ever); entries that vanish, change type or cannot
+// be read are reported with the reason, not thrown.
 import * as fs from 'fs';
 import * as path from 'path';
 import picomatch from 'picomatch';
@@ -53,6 +55,10 @@ export async function* walkFiles(root: string, opts: WalkOptions): AsyncGenerato
     skip(root, errorReason(e));
     return;
   }
+  if (!rootStat.isFile() && !rootStat.isDirectory()) {
+    skip(root, `not a regular file or folder (${kindOf(rootStat)})`);
+    return;
+  }
   if (rootStat.isFile()) {
     const language = languageOf(root);
     if (language === 'other') skip(root, 'not a PHP, C or PHP configuration file');
@@ -76,17 +82,31 @@ export async function* walkFiles(root: string, opts: WalkOptions): AsyncGenerato
     for (const ent of entries) {
       const full = path.join(dir, ent.name);
       const rel = path.relative(root, full).split(path.sep).join('/');
-      if (ent.isSymbolicLink()) continue; // never followed: no loops, no escaping the tree
       if (ent.isDirectory()) {
         if (!excluded(rel)) subdirs.push(full);
         continue;
       }
-      if (!ent.isFile() || !included(rel) || excluded(rel)) continue;
+      if (!included(rel) || excluded(rel)) continue;
       const language = languageOf(full);
       if (language === 'other') continue;
+      if (ent.isSymbolicLink()) {
+        // Never followed (links to folders are not reported: the tree has no loops to mention).
+        skip(full, 'symbolic link (not followed)');
+        continue;
+      }
+      if (!ent.isFile()) {
+        skip(full, `not a regular file (${direntKind(ent)})`);
+        continue;
+      }
       let size: number;
       try {
-        size = (await fs.promises.stat(full)).size;
+        // lstat: the entry may have been replaced since the listing (by a link, a FIFO, a folder).
+        const st = await fs.promises.lstat(full);
+        if (!st.isFile()) {
+          skip(full, `not a regular file any more (${kindOf(st)})`);
+          continue;
+        }
+        size = st.size;
       } catch (e) {
         skip(full, errorReason(e));
         continue;
@@ -101,10 +121,58 @@ export async function* walkFiles(root: string, opts: WalkOptions): AsyncGenerato
   }
 }
 
-/** Reads a file as text. Invalid UTF-8 is decoded with replacement characters, a BOM is dropped. */
-export async function readText(file: string): Promise<string> {
-  const buf = await fs.promises.readFile(file);
-  return decodeText(buf);
+/**
+ * Reads a file as text. Invalid UTF-8 is decoded with replacement characters, a BOM is dropped.
+ * Only a regular file is read (opened non-blocking, checked on the open handle, so a file
+ * replaced by a FIFO since it was listed cannot block the read); with `maxBytes`, a file
+ * that grew past it since it was listed is refused. Throws an Error whose message is the reason.
+ */
+export async function readText(file: string, maxBytes = Infinity): Promise<string> {
+  return decodeText(await readBytes(file, maxBytes));
+}
+
+const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
+
+/** A regular file's bytes (see readText): throws an Error naming the reason otherwise. */
+export async function readBytes(file: string, maxBytes = Infinity): Promise<Buffer> {
+  const handle = await fs.promises.open(file, OPEN_FLAGS);
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) throw new Error(`not a regular file (${kindOf(st)})`);
+    if (st.size > maxBytes) throw new Error(`larger than the maximum file size (${st.size} > ${maxBytes} bytes)`);
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** readBytes' synchronous twin. */
+export function readBytesSync(file: string, maxBytes = Infinity): Buffer {
+  const fd = fs.openSync(file, OPEN_FLAGS);
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new Error(`not a regular file (${kindOf(st)})`);
+    if (st.size > maxBytes) throw new Error(`larger than the maximum file size (${st.size} > ${maxBytes} bytes)`);
+    return fs.readFileSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function kindOf(st: fs.Stats): string {
+  if (st.isDirectory()) return 'a folder';
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  return 'not a file';
+}
+
+function direntKind(ent: fs.Dirent): string {
+  if (ent.isFIFO()) return 'a FIFO';
+  if (ent.isSocket()) return 'a socket';
+  if (ent.isCharacterDevice() || ent.isBlockDevice()) return 'a device';
+  return 'not a file';
 }
 
 export function decodeText(buf: Uint8Array): string {
@@ -118,7 +186,9 @@ export function decodeText(buf: Uint8Array): string {
 export function errorReason(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   if (err && err.code === 'EACCES') return 'permission denied';
-  if (err && err.code === 'ENOENT') return 'no such file or directory';
+  if (err && err.code === 'ENOENT') return 'no such file or directory (deleted during the scan?)';
+  if (err && err.code === 'ENOTDIR') return 'not a folder any more (replaced during the scan?)';
+  if (err && err.code === 'ELOOP') return 'too many levels of symbolic links';
   if (err && err.code) return `${err.code}: ${err.message}`;
   return String(e);
 }

@@ -9,15 +9,37 @@ export interface Settings {
   include: string[];
   exclude: string[];
   maxFileSize: number;
+  /** Per-file analysis time budget in ms (0 = none); past it the file gets an `analysis-budget` finding. */
+  analysisTimeBudget: number;
+  /** Also scan vendor/ and node_modules/ (drops those two default excludes). */
+  includeThirdParty: boolean;
 }
+
+/** The default excludes phpLeak.includeThirdParty drops. */
+export const THIRD_PARTY_EXCLUDES: readonly string[] = ['**/vendor/**', '**/node_modules/**'];
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   enable: true,
   runtime: 'auto',
   rules: {},
-  include: ['**/*.c', '**/*.h', '**/*.php', '**/*.ini', '**/*.conf'],
+  include: [
+    '**/*.c',
+    '**/*.h',
+    '**/*.php',
+    '**/*.ini',
+    '**/*.conf',
+    '**/.rr*.yaml',
+    '**/.rr*.yml',
+    '**/*.service',
+    '**/Dockerfile',
+    '**/Dockerfile.*',
+    '**/*.dockerfile',
+    '**/composer.json',
+  ],
   exclude: ['**/vendor/**', '**/node_modules/**', '**/.git/**'],
   maxFileSize: 2 * 1024 * 1024,
+  analysisTimeBudget: 2000,
+  includeThirdParty: false,
 });
 
 const SEVERITIES: readonly SeveritySetting[] = ['error', 'warning', 'information', 'hint', 'off'];
@@ -79,5 +101,15 @@ export function normalizeSettings(raw: unknown, knownRules?: ReadonlySet<string>
     if (typeof r.maxFileSize === 'number' && Number.isFinite(r.maxFileSize) && r.maxFileSize >= 0) s.maxFileSize = r.maxFileSize;
     else problems.push(`phpLeak.maxFileSize: expected a number of bytes >= 0, got ${JSON.stringify(r.maxFileSize)}; default (${DEFAULT_SETTINGS.maxFileSize}) used`);
   }
+  if (r.analysisTimeBudget !== undefined) {
+    const b = r.analysisTimeBudget;
+    if (typeof b === 'number' && Number.isFinite(b) && b >= 0) s.analysisTimeBudget = b;
+    else problems.push(`phpLeak.analysisTimeBudget: expected a number of milliseconds >= 0 (0 = no budget), got ${JSON.stringify(b)}; default (${DEFAULT_SETTINGS.analysisTimeBudget}) used`);
+  }
+  if (r.includeThirdParty !== undefined) {
+    if (typeof r.includeThirdParty === 'boolean') s.includeThirdParty = r.includeThirdParty;
+    else problems.push(`phpLeak.includeThirdParty: expected true or false, got ${JSON.stringify(r.includeThirdParty)}; default (false) used`);
+  }
+  if (s.includeThirdParty) s.exclude = s.exclude.filter((g) => !THIRD_PARTY_EXCLUDES.includes(g));
   return { settings: s, problems };
 }

@@ -12,7 +12,21 @@ export type Severity = 'error' | 'warning' | 'information' | 'hint';
 export type SeveritySetting = Severity | 'off';
 
 /** The kinds of document the engine understands. */
-export type DocLanguage = 'c' | 'php' | 'php-fpm-conf' | 'ini' | 'other';
+export type DocLanguage =
+  | 'c'
+  | 'php'
+  | 'php-fpm-conf'
+  | 'ini'
+  /** RoadRunner's `.rr.yaml` (other YAML files are 'other'). */
+  | 'yaml'
+  /** supervisord program files (`supervisord.conf`, `supervisor/conf.d/*.conf`). */
+  | 'supervisor'
+  /** systemd units (`*.service`). */
+  | 'systemd'
+  | 'dockerfile'
+  /** `composer.json` (other JSON files are 'other'). */
+  | 'json'
+  | 'other';
 
 export interface Position {
   line: number;
@@ -96,6 +110,12 @@ export interface AnalysisOptions {
   rules?: Record<string, SeveritySetting>;
   /** The other files of the workspace, for rules that need cross-file facts. */
   workspace?: WorkspaceView;
+  /**
+   * Per-document analysis time budget in milliseconds. Past it, `ctx.checkBudget()`
+   * throws and analyze() returns what it has plus one `analysis-budget` finding.
+   * Absent, 0 or not finite: no budget.
+   */
+  budgetMs?: number;
 }
 
 /**
@@ -133,6 +153,18 @@ export interface RuleContext {
   readonly workspace?: WorkspaceView;
   /** Lazily computed per-document artefacts, keyed by producer name. */
   shared<T>(key: string, produce: () => T): T;
+  /**
+   * Throws an AnalysisBudgetExceeded (engine.ts) once the analysis time budget
+   * is spent; a no-op without a budget. Call it in hot loops (worklists, tree walks).
+   */
+  checkBudget(): void;
+  /**
+   * Runs work that is not this document's own cost (a fact about another file of the
+   * workspace, computed once and cached): its time does not count against this
+   * document's budget; `check` enforces a budget of the same size for the work itself.
+   * Absent in contexts built outside analyze().
+   */
+  outsideBudget?<T>(work: (check: () => void) => T): T;
 }
 
 export interface RuleFailure {
@@ -146,4 +178,6 @@ export interface AnalysisResult {
   failures: RuleFailure[];
   /** Set when the document was not analysed (too large, binary, …). */
   skipped?: string;
+  /** Set when the time budget cut the analysis short (an `analysis-budget` finding says so too). */
+  budgetExceeded?: { budgetMs: number; elapsedMs: number; ruleId: string };
 }

@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { languageOf } from './language';
-import { compileFilter, decodeText, type ScanFilter } from './scan';
+import { compileFilter, decodeText, readBytesSync, type ScanFilter } from './scan';
 import type { DocLanguage, WorkspaceView } from './types';
 
 export interface DiskWorkspaceOptions extends ScanFilter {
@@ -50,8 +50,8 @@ export class DiskWorkspace implements WorkspaceView {
     if (this.texts.has(file)) return this.texts.get(file);
     let text: string | undefined;
     try {
-      const st = fs.statSync(file);
-      text = st.isFile() && st.size <= this.opts.maxFileSize ? decodeText(fs.readFileSync(file)) : undefined;
+      // Regular files only, opened non-blocking: a FIFO must not hang the server.
+      text = decodeText(readBytesSync(file, this.opts.maxFileSize));
     } catch {
       text = undefined;
     }

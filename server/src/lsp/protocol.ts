@@ -28,3 +28,17 @@ export interface StatusParams {
   /** Findings across every document with published diagnostics. */
   findings: number;
 }
+
+/**
+ * Notification `phpLeak/runtimeFindings` (client -> server): findings measured at runtime
+ * (valgrind, a debug build's leak log). The server shows them beside the static findings of
+ * those files and marks a static finding they confirm. Each message replaces the runtime
+ * findings of its `source`; an empty `files` clears them.
+ */
+export const RuntimeFindingsNotification = 'phpLeak/runtimeFindings';
+
+export interface RuntimeFindingsParams {
+  /** Which tool produced them: 'valgrind' or 'debug-build'. */
+  source: 'valgrind' | 'debug-build';
+  files: Array<{ uri: string; findings: import('../engine/types').Finding[] }>;
+}

@@ -39,7 +39,6 @@ import {
   rangesOverlap,
   readText,
   ruleDocsUrl,
-  walkFiles,
   type Finding,
   type ProfileDecision,
   type Settings,
@@ -52,9 +51,19 @@ import {
   type ScanWorkspaceResult,
   type StatusParams,
 } from './protocol';
+import { RuntimeFindingsNotification, type RuntimeFindingsParams } from './protocol';
+import { mergeRuntimeFindings, RuntimeFindingsStore, textOf } from './runtime';
+import { JobRunner } from '../scanpool/analyzeJob';
+import { ResultCache } from '../scanpool/cache';
+import { ScanPool } from '../scanpool/pool';
+import { scanWithPool, type ScanTarget } from '../scanpool/scan';
 
 const SOURCE = 'php-leak';
 const DEBOUNCE_MS = 200;
+/** A workspace scan with fewer files to analyse than this runs in this thread (starting workers costs more). */
+const MIN_FILES_FOR_WORKERS = 16;
+/** Scan workers stop after this long without work (their memory goes back). */
+const POOL_IDLE_MS = 5000;
 const KNOWN_RULES = new Set(allRules.map((r) => r.meta.id));
 
 interface DocState {
@@ -66,6 +75,7 @@ interface DocState {
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
   const open = new Map<string, DocState>(); // results of open documents, by URI
+  const runtimeFindings = new RuntimeFindingsStore(); // measured by the client (valgrind, debug-build logs), by URI
   const scanned = new Map<string, DocState>(); // results of the last workspace scan, by URI
   const timers = new Map<string, NodeJS.Timeout>();
   const settingsCache = new Map<string, Promise<Settings>>();
@@ -77,7 +87,12 @@ export function startServer(connection: Connection): void {
   let hasWorkspaceFolderEvents = false;
   let globalSettings: unknown = undefined; // for clients without workspace/configuration
   let engineReady: Promise<void> = Promise.resolve();
+  let wasmDir = __dirname; // where the tree-sitter .wasm files are (initializationOptions.wasmDir)
   let workspace: DiskWorkspace | undefined; // cross-file facts for rules; rebuilt when folders or settings change
+  let debounceMs = DEBOUNCE_MS; // initializationOptions.debounceMs (benchmarks) may change it
+  let pool: ScanPool | undefined; // workspace scan workers, started by the first large scan
+  const scanCache = new ResultCache(); // scan results by content: unchanged files are not analysed again
+  const inlineRunner = new JobRunner(); // small scans, in this thread
 
   const log = (msg: string) => connection.console.log(msg);
   const logError = (msg: string) => connection.console.error(msg);
@@ -97,13 +112,29 @@ export function startServer(connection: Connection): void {
     return settings;
   }
 
+  /** VS Code's `files.exclude` (its true-valued globs) is honoured like phpLeak.exclude. */
+  function withFilesExclude(settings: Settings, files: unknown): Settings {
+    const ex = (files as { exclude?: unknown } | null | undefined)?.exclude;
+    if (!ex || typeof ex !== 'object' || Array.isArray(ex)) return settings;
+    const globs: string[] = [];
+    for (const [glob, on] of Object.entries(ex as Record<string, unknown>)) {
+      if (on !== true || !glob) continue;
+      // `**/.git` names the folder: its contents go too.
+      globs.push(glob, glob.endsWith('/**') ? glob : `${glob.replace(/\/+$/, '')}/**`);
+    }
+    return globs.length ? { ...settings, exclude: [...settings.exclude, ...globs.filter((g) => !settings.exclude.includes(g))] } : settings;
+  }
+
   function getSettings(uri: string): Promise<Settings> {
     if (!hasConfigurationCapability) return Promise.resolve(applyRaw(globalSettings));
     let s = settingsCache.get(uri);
     if (!s) {
       s = connection.workspace
-        .getConfiguration({ scopeUri: uri, section: 'phpLeak' })
-        .then(applyRaw, (e) => {
+        .getConfiguration([
+          { scopeUri: uri, section: 'phpLeak' },
+          { scopeUri: uri, section: 'files' },
+        ])
+        .then(([raw, files]: unknown[]) => withFilesExclude(applyRaw(raw), files), (e) => {
           logError(`settings: could not read phpLeak settings (${e}); defaults used`);
           return applyRaw(undefined);
         });
@@ -133,7 +164,7 @@ export function startServer(connection: Connection): void {
 
   function profileFor(fsPath: string | undefined, settings: Settings): ProfileDecision {
     const dir = fsPath ? path.dirname(fsPath) : undefined;
-    return detectProfile(settings.runtime, dir, fsPath ? folderOf(fsPath) : undefined);
+    return detectProfile(settings.runtime, dir, fsPath ? folderOf(fsPath) : undefined, undefined, workspaceView(settings));
   }
 
   function isExcluded(fsPath: string, settings: Settings): boolean {
@@ -168,7 +199,8 @@ export function startServer(connection: Connection): void {
   }
 
   function publish(uri: string, state: DocState | undefined): void {
-    const diagnostics = state ? state.findings.map((f) => toDiagnostic(f, uri)) : [];
+    const findings = mergeRuntimeFindings(state?.findings ?? [], runtimeFindings.get(uri), fsPathOf(uri), () => textOf(uri, (u) => documents.get(u)?.getText()));
+    const diagnostics = findings.map((f) => toDiagnostic(f, uri));
     void connection.sendDiagnostics({ uri, version: state?.version ?? undefined, diagnostics });
   }
 
@@ -205,9 +237,11 @@ export function startServer(connection: Connection): void {
     const profile = profileFor(fsPath, settings);
     const result = analyze(
       { path: fsPath ?? uri, text, language },
-      { profile: profile.profile, rules: settings.rules, workspace: workspaceView(settings) },
+      { profile: profile.profile, rules: settings.rules, workspace: workspaceView(settings), budgetMs: settings.analysisTimeBudget },
     );
     for (const f of result.failures) logError(`rule ${f.ruleId} failed on ${fsPath ?? uri}: ${f.error}`);
+    const b = result.budgetExceeded;
+    if (b) log(`analysis of ${fsPath ?? uri} cut short after ${b.elapsedMs} ms at rule ${b.ruleId} (phpLeak.analysisTimeBudget = ${b.budgetMs} ms)`);
     if (result.skipped) log(`skipped ${fsPath ?? uri}: ${result.skipped}`);
     return { version: null, findings: result.findings, profile };
   }
@@ -275,9 +309,11 @@ export function startServer(connection: Connection): void {
     hasWorkspaceFolderEvents = !!caps.workspace?.workspaceFolders;
     const folders = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
     workspaceFolders = folders.map((f) => fsPathOf(f.uri)).filter((p): p is string => !!p);
-    const init = params.initializationOptions as { settings?: unknown; wasmDir?: string } | undefined;
+    const init = params.initializationOptions as { settings?: unknown; wasmDir?: string; debounceMs?: unknown } | undefined;
+    if (typeof init?.debounceMs === 'number' && Number.isFinite(init.debounceMs) && init.debounceMs >= 0) debounceMs = init.debounceMs;
     if (init?.settings !== undefined) globalSettings = init.settings;
-    engineReady = initEngine({ wasmDir: init?.wasmDir ?? __dirname }).catch((e) => {
+    wasmDir = init?.wasmDir ?? __dirname;
+    engineReady = initEngine({ wasmDir }).catch((e) => {
       logError(`could not load the C parser: ${e instanceof Error ? e.message : String(e)}; C files will not be analysed`);
     });
     return {
@@ -330,7 +366,7 @@ export function startServer(connection: Connection): void {
   documents.onDidChangeContent((e) => {
     const fsPath = fsPathOf(e.document.uri);
     workspace?.invalidate(fsPath);
-    schedule(e.document, DEBOUNCE_MS);
+    schedule(e.document, debounceMs);
   });
   documents.onDidClose((e) => {
     const uri = e.document.uri;
@@ -349,7 +385,7 @@ export function startServer(connection: Connection): void {
     if (!fsPath) return;
     try {
       const settings = await getSettings(uri);
-      const text = await readText(fsPath);
+      const text = await readText(fsPath, settings.maxFileSize);
       const state = analyzeText(uri, fsPath, text, undefined, settings);
       if (documents.get(uri)) return; // reopened meanwhile
       if (state) scanned.set(uri, state);
@@ -374,17 +410,23 @@ export function startServer(connection: Connection): void {
     return (open.get(uri) ?? scanned.get(uri))?.findings ?? [];
   }
 
-  connection.onHover((params: HoverParams): Hover | null => {
+  connection.onHover(async (params: HoverParams): Promise<Hover | null> => {
     try {
       const uri = params.textDocument.uri;
+      const settings = await getSettings(uri);
       const state = open.get(uri) ?? scanned.get(uri);
       const hits = state ? state.findings.filter((f) => containsPosition(f.range, params.position)) : [];
       const parts = hits.map((f) => `${f.hover ?? f.message}\n\n\`${f.ruleId}\` · ${f.severity}`);
       // What a configuration key bounds, when no finding already explains it.
       const doc = documents.get(uri);
-      if (doc && !hits.some((f) => f.hover)) {
+      // Not for a document over phpLeak.maxFileSize: describing parses the text (a 50 MB one held the server for minutes).
+      if (doc && !hits.some((f) => f.hover) && doc.getText().length <= settings.maxFileSize) {
         const fsPath = fsPathOf(uri);
-        const described = describeAt({ path: fsPath ?? uri, text: doc.getText(), language: languageOf(fsPath ?? uri, doc.languageId) }, params.position);
+        const described = describeAt(
+          { path: fsPath ?? uri, text: doc.getText(), language: languageOf(fsPath ?? uri, doc.languageId) },
+          params.position,
+          workspace, // the view the last analysis used: other php.ini / pool files for the effective value
+        );
         if (described) parts.push(described);
       }
       if (!parts.length) return null;
@@ -433,6 +475,10 @@ export function startServer(connection: Connection): void {
 
   // ---------- workspace scan ----------
 
+  connection.onNotification(RuntimeFindingsNotification, (params: RuntimeFindingsParams) => {
+    for (const uri of runtimeFindings.set(params)) publish(uri, open.get(uri) ?? scanned.get(uri));
+  });
+
   connection.onRequest(ScanWorkspaceRequest, async (params: ScanWorkspaceParams | undefined, token: CancellationToken): Promise<ScanWorkspaceResult> => {
     let progress: WorkDoneProgressReporter | undefined;
     let progressCancelled = () => false;
@@ -453,44 +499,55 @@ export function startServer(connection: Connection): void {
     let files = 0;
     let findings = 0;
     progress?.begin('Scanning for memory leaks', 0, 'listing files', true);
+    // A cancel stops the workers mid-file at once (the poll inside the pool is the fallback).
+    const onCancel = token.onCancellationRequested(() => pool?.cancel());
     try {
       await engineReady;
       // Settings are read once per folder (not once per file: a scan may see 100,000 files).
-      const queue: Array<{ settings: Settings; file: string }> = [];
+      const targets: ScanTarget[] = [];
       for (const folder of folders) {
         const settings = await getSettings(URI.file(folder).toString());
-        if (!settings.enable) continue;
-        for await (const entry of walkFiles(folder, { ...settings, isCancelled: cancelled, onSkip: (s) => skipped.push(s) })) {
-          queue.push({ settings, file: entry.path });
-          if (cancelled()) break;
-        }
+        if (settings.enable) targets.push({ root: folder, settings });
       }
       const seen = new Set<string>();
-      for (let i = 0; i < queue.length; i++) {
-        if (cancelled()) break;
-        const { file, settings } = queue[i];
-        const uri = URI.file(file).toString();
-        seen.add(uri);
-        if (i % 10 === 0) progress?.report(Math.round((i / Math.max(1, queue.length)) * 100), `${i}/${queue.length} files`);
-        // Let cancellation and editor requests through between files.
-        await new Promise((r) => setImmediate(r));
-        let text: string;
-        try {
-          text = await readText(file);
-        } catch (e) {
-          skipped.push({ path: file, reason: String((e as Error).message ?? e) });
-          continue;
-        }
-        files++;
-        const state = analyzeText(uri, file, text, undefined, settings);
-        if (!state) continue;
-        findings += state.findings.length;
-        const hadFindings = !!scanned.get(uri)?.findings.length;
-        scanned.set(uri, state);
-        // Open documents show their live analysis; clean files need no message unless they had findings.
-        if (!documents.get(uri) && (state.findings.length || hadFindings)) publish(uri, state);
-      }
-      const wasCancelled = cancelled();
+      let lastReport = 0;
+      const summary = await scanWithPool({
+        targets,
+        workspaceRoots: [...workspaceFolders],
+        profileOf: (file, t) => profileFor(file, t.settings),
+        // Analysis runs in the workers: this thread keeps answering the editor meanwhile.
+        pool: (n) => (n >= MIN_FILES_FOR_WORKERS ? (pool ??= new ScanPool({ wasmDir, idleTimeoutMs: POOL_IDLE_MS })) : undefined),
+        inline: inlineRunner,
+        cache: scanCache,
+        engineKey: packageVersion(),
+        isCancelled: cancelled,
+        onSkip: (s) => skipped.push(s),
+        onListed: (n) => progress?.report(0, `0/${n} files`),
+        onProgress: (done, total) => {
+          const now = Date.now();
+          if (done === total || now - lastReport >= 100) {
+            lastReport = now;
+            progress?.report(Math.round((done / Math.max(1, total)) * 100), `${done}/${total} files`);
+          }
+        },
+        onFile: (f) => {
+          const uri = URI.file(f.path).toString();
+          seen.add(uri);
+          const result = f.result;
+          for (const x of result.failures) logError(`rule ${x.ruleId} failed on ${f.path}: ${x.error}`);
+          const b = result.budgetExceeded;
+          if (b) log(`analysis of ${f.path} cut short after ${b.elapsedMs} ms at rule ${b.ruleId} (phpLeak.analysisTimeBudget = ${b.budgetMs} ms)`);
+          if (result.skipped) log(`skipped ${f.path}: ${result.skipped}`);
+          files++;
+          findings += result.findings.length;
+          const state: DocState = { version: null, findings: result.findings, profile: f.profile };
+          const hadFindings = !!scanned.get(uri)?.findings.length;
+          scanned.set(uri, state);
+          // Open documents show their live analysis; clean files need no message unless they had findings.
+          if (!documents.get(uri) && (state.findings.length || hadFindings)) publish(uri, state);
+        },
+      });
+      const wasCancelled = summary.cancelled || cancelled();
       if (!wasCancelled) {
         // Files that were in an earlier scan but are gone or clean now.
         for (const uri of [...scanned.keys()]) {
@@ -502,11 +559,15 @@ export function startServer(connection: Connection): void {
         }
       }
       for (const s of skipped) log(`scan skipped ${s.path}: ${s.reason}`);
-      log(`scan ${wasCancelled ? 'cancelled' : 'finished'}: ${files} files, ${findings} findings, ${skipped.length} skipped`);
+      log(
+        `scan ${wasCancelled ? 'cancelled' : 'finished'}: ${files} files, ${findings} findings, ${skipped.length} skipped ` +
+          `(${summary.analysed} analysed, ${summary.cached} unchanged since the last scan)`,
+      );
       const last = [...scanned.values()].pop();
       if (last) sendStatus(undefined, last.profile);
       return { files, findings, skipped, cancelled: wasCancelled };
     } finally {
+      onCancel.dispose();
       progress?.done();
     }
   });

@@ -160,9 +160,10 @@ const COROUTINE_SERVERS = /^(open)?swoole\\coroutine\\(http\\)?server$|^co\\(htt
 /** The Swoole servers a PHP file creates, with their mode and the settings set on them. */
 export function swooleServers(ctx: RuleContext): SwooleServer[] {
   return ctx.shared('config.swooleServers', () => {
+    // The text test first: most PHP files never mention Swoole and need no parse for this.
+    if (!/swoole|\bco\\/i.test(ctx.doc.text)) return [];
     const program = phpAstOf(ctx).program;
     if (!program) return [];
-    if (!/swoole|\bco\\/i.test(ctx.doc.text)) return [];
     const uses = useMap(program);
     const servers: SwooleServer[] = [];
     const setCalls: { receiver: string; arr: PhpNode }[] = [];
