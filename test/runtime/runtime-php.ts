@@ -289,6 +289,29 @@ http {
  * A debug build of PHP (--enable-debug, CLI and FPM), built from Debian's php8.2 source
  * package into the cache on first use (~2 min on 2 cores), reused afterwards.
  */
+const DEBIAN_SOURCES = '/etc/apt/sources.list.d/debian.sources';
+
+function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+/** Whether Debian source packages are enabled (deb822 `Types: deb deb-src`). */
+function debSrcEnabled(): boolean {
+  try {
+    return /^Types:.*\bdeb-src\b/m.test(fs.readFileSync(DEBIAN_SOURCES, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** As root: turn `Types: deb` into `Types: deb deb-src` (what .ci/run does too), then apt-get update. */
+function enableDebSrc(log: (s: string) => void): void {
+  const text = fs.readFileSync(DEBIAN_SOURCES, 'utf8');
+  fs.writeFileSync(DEBIAN_SOURCES, text.replace(/^Types:[ \t]*deb[ \t]*$/gm, 'Types: deb deb-src'));
+  log(`debug build: enabled deb-src in ${DEBIAN_SOURCES}; apt-get update`);
+  run('apt-get', ['update', '-qq'], { timeoutMs: 600_000 });
+}
+
 export function ensureDebugPhp(log: (s: string) => void): { php: string; fpm: string; phpize: string; phpConfig: string } {
   const bin = (p: string) => path.join(debugPrefix, p);
   const done = bin('.complete');
@@ -307,6 +330,7 @@ export function ensureDebugPhp(log: (s: string) => void): { php: string; fpm: st
     fs.mkdirSync(dl, { recursive: true });
     log(`debug build: fetching Debian's php8.2=${DEBUG_DEB_VERSION} source package into ${dl}`);
     try {
+      if (!debSrcEnabled() && isRoot()) enableDebSrc(log);
       run('apt-get', ['source', '--download-only', `php8.2=${DEBUG_DEB_VERSION}`], { cwd: dl, timeoutMs: 600_000 });
     } catch (e) {
       throw new Error(
