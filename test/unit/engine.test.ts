@@ -349,3 +349,26 @@ describe('engine: runtime profile from composer.lock, .rr.yaml, code and php-fpm
     assert.strictEqual(both.profile, 'long-running');
   });
 });
+
+describe('runtime profile: code signals read from the PHP AST', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { codeSignalOf } = require('../../server/src/engine/profile') as typeof import('../../server/src/engine/profile');
+  const cases: Array<[string, string | undefined]> = [
+    ['use Workerman\\Worker; $w = new Worker("http://0.0.0.0:8787");', 'Workerman'],
+    ['use Swoole\\Http\\Server as S; $s = new S("0.0.0.0", 9501);', 'Swoole'],
+    ['$s = new \\OpenSwoole\\Http\\Server("0.0.0.0");', 'Swoole'],
+    ['namespace App; use React\\Http\\HttpServer; $h = new HttpServer(fn () => 1);', 'ReactPHP'],
+    ['use Amp\\Http\\Server\\SocketHttpServer; $s = SocketHttpServer::createForDirectAccess($log);', 'AMPHP'],
+    ['while ($req = $worker->waitRequest()) { $worker->respond($req); }', 'RoadRunner'],
+    ['frankenphp_handle_request(function () { echo 1; });', 'FrankenPHP worker mode'],
+    // Words in comments and strings, other classes with the same short name: no signal.
+    ['// new Swoole\\Http\\Server("x") was here', undefined],
+    ['$doc = "new Workerman\\\\Worker()";', undefined],
+    ['use App\\Http\\Server; $s = new Server();', undefined],
+  ];
+  for (const [code, expected] of cases) {
+    it(`${JSON.stringify(code.slice(0, 60))} -> ${expected ?? 'none'}`, () => {
+      assert.strictEqual(codeSignalOf(`<?php ${code}`), expected);
+    });
+  }
+});

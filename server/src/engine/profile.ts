@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { forEachChild, parsePhp, type PhpNode } from './php/parse';
 import type { Profile, ProfileSetting, WorkspaceView } from './types';
 
 export interface ProfileDecision {
@@ -36,27 +37,64 @@ const defaultRead: ReadFile = (file) => {
 /** At most this many PHP files are looked at for code signals (per workspace folder). */
 export const MAX_SIGNAL_FILES = 2000;
 
-/** Code that starts a long-running server: `new Swoole\Http\Server`, a RoadRunner loop, … */
-const CODE_SIGNALS: Array<[RegExp, string]> = [
-  [/\bnew\s+\\?(?:Open)?Swoole\\(?:Http\\|WebSocket\\|Coroutine\\Http\\)?Server\s*\(/i, 'Swoole'],
-  [/\bnew\s+\\?Workerman\\Worker\s*\(/i, 'Workerman'],
-  [/\bwhile\s*\(\s*\$\w+\s*=\s*\$\w+\s*->\s*waitRequest\s*\(/i, 'RoadRunner'],
-  [/\bfrankenphp_handle_request\s*\(/i, 'FrankenPHP worker mode'],
-  [/\bnew\s+\\?React\\Http\\(?:HttpServer|Server)\s*\(/i, 'ReactPHP'],
-  [/\bAmp\\Http\\Server\\(?:SocketHttpServer|HttpServer)\b/i, 'AMPHP'],
-];
-/** `use X\Y;` + `new Y(`: the imported forms of the same signals. */
-const IMPORTED_SIGNALS: Array<[RegExp, RegExp, string]> = [
-  [/(?:^|<\?php)\s*use\s+\\?(?:Open)?Swoole\\(?:Http\\|WebSocket\\)?Server\s*;/im, /\bnew\s+Server\s*\(/, 'Swoole'],
-  [/(?:^|<\?php)\s*use\s+\\?Workerman\\Worker\s*;/im, /\bnew\s+Worker\s*\(/, 'Workerman'],
-  [/(?:^|<\?php)\s*use\s+\\?React\\Http\\HttpServer\s*;/im, /\bnew\s+HttpServer\s*\(/, 'ReactPHP'],
-];
+/** Classes whose construction starts a long-running server, by fully qualified name (lower case). */
+const SERVER_CLASSES: Record<string, string> = {
+  'swoole\\server': 'Swoole',
+  'swoole\\http\\server': 'Swoole',
+  'swoole\\websocket\\server': 'Swoole',
+  'swoole\\coroutine\\http\\server': 'Swoole',
+  'openswoole\\server': 'Swoole',
+  'openswoole\\http\\server': 'Swoole',
+  'openswoole\\websocket\\server': 'Swoole',
+  'workerman\\worker': 'Workerman',
+  'react\\http\\httpserver': 'ReactPHP',
+  'react\\http\\server': 'ReactPHP',
+  'amp\\http\\server\\sockethttpserver': 'AMPHP',
+};
 
-/** The long-running runtime a PHP file's code starts, if any (a pure function of its text). */
+/**
+ * The long-running runtime a PHP file's code starts, if any (a pure function of
+ * its text): `new Swoole\Http\Server(…)` (also through `use`), `new
+ * Workerman\Worker`, a RoadRunner `while ($req = $worker->waitRequest())` loop,
+ * `frankenphp_handle_request(…)`, a ReactPHP or AMPHP HTTP server. Decided on the
+ * php-parser AST; a cheap substring test first skips the files that cannot match.
+ */
 export function codeSignalOf(text: string): string | undefined {
   if (!/swoole|workerman|waitRequest|frankenphp|React|Amp/i.test(text)) return undefined;
-  for (const [re, name] of CODE_SIGNALS) if (re.test(text)) return name;
-  for (const [use, make, name] of IMPORTED_SIGNALS) if (use.test(text) && make.test(text)) return name;
+  const { program } = parsePhp(text);
+  if (!program) return undefined;
+  const aliases = new Map<string, string>(); // short name (lower) -> fully qualified (lower)
+  const resolve = (n: PhpNode | undefined): string | undefined => {
+    if (!n || n.kind !== 'name' || typeof n.name !== 'string') return undefined;
+    const name = n.name.replace(/^\\/, '').toLowerCase();
+    if (n.resolution === 'fqn') return name;
+    const [head, ...rest] = name.split('\\');
+    const full = aliases.get(head);
+    return full ? [full, ...rest].join('\\') : name;
+  };
+  const stack: PhpNode[] = [program];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (node.kind === 'useitem' && typeof node.name === 'string') {
+      const full = node.name.replace(/^\\/, '').toLowerCase();
+      const alias = (node.alias?.name as string | undefined)?.toLowerCase() ?? full.split('\\').pop()!;
+      aliases.set(alias, full);
+    } else if (node.kind === 'new') {
+      const runtime = SERVER_CLASSES[resolve(node.what) ?? ''];
+      if (runtime) return runtime;
+    } else if (node.kind === 'staticlookup' && resolve(node.what) === 'amp\\http\\server\\sockethttpserver') {
+      return 'AMPHP';
+    } else if (node.kind === 'call' && node.what?.kind === 'name' && resolve(node.what) === 'frankenphp_handle_request') {
+      return 'FrankenPHP worker mode';
+    } else if (node.kind === 'while' || node.kind === 'do') {
+      const test = node.test?.kind === 'assign' ? node.test.right : node.test;
+      if (test?.kind === 'call' && test.what?.kind === 'propertylookup' && test.what.offset?.name === 'waitRequest') return 'RoadRunner';
+    }
+    // In document order, so `use` imports are known before the code that relies on them.
+    const children: PhpNode[] = [];
+    forEachChild(node, (c) => children.push(c));
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+  }
   return undefined;
 }
 
