@@ -219,6 +219,24 @@ ruleTester(
     valid: [
       { code: '[program:octane]\ncommand=php artisan octane:start --server=swoole\n', name: "no option: Octane's default 500" },
       { code: '[program:octane]\n;command=php artisan octane:start --max-requests=0\ncommand=php artisan octane:start --max-requests=1000\n' },
+      // What the old text matching got wrong (it found `--max-requests=0` anywhere after `octane:start` on the logical line):
+      { name: 'supervisor: an inline comment (configparser `;` after whitespace)', code: '[program:octane]\ncommand=php artisan octane:start ; --max-requests=0\n' },
+      { name: 'supervisor: not the command of a program', code: '[program:octane]\ncommand=php artisan octane:start\nenvironment=NOTE="php artisan octane:start --max-requests=0"\n' },
+      { name: 'supervisor: the option belongs to another command of the sh -c script', code: '[program:octane]\ncommand=sh -c "php artisan octane:start && ./report --max-requests=0"\n' },
+      { name: 'supervisor: a different Artisan command', code: '[program:queue]\ncommand=php artisan queue:work --max-jobs=0 ; octane:start --max-requests=0\n' },
+      {
+        name: 'systemd: a comment line inside a continuation is skipped',
+        language: 'systemd',
+        code: '[Service]\nExecStart=/usr/bin/php artisan octane:start \\\n# --max-requests=0\n    --workers=4\n',
+      },
+      { name: 'systemd: not ExecStart of [Service]', language: 'systemd', code: '[Unit]\nDescription=php artisan octane:start --max-requests=0\n[Service]\nExecStart=/usr/bin/php artisan octane:start\n' },
+      { name: 'Dockerfile: a LABEL and a comment are not commands', language: 'dockerfile', code: 'FROM php:8.3-cli\nLABEL run="php artisan octane:start --max-requests=0"\n# CMD php artisan octane:start --max-requests=0\nCMD php artisan octane:start\n' },
+      { name: 'Dockerfile: the option of another command of a RUN', language: 'dockerfile', code: 'FROM php:8.3-cli\nRUN php artisan octane:start --watch & echo "--max-requests=0"\n' },
+      {
+        name: 'composer.json: outside the scripts',
+        language: 'json',
+        code: '{\n  "description": "php artisan octane:start --max-requests=0",\n  "scripts": { "serve": "php artisan octane:start" }\n}\n',
+      },
     ],
     invalid: [
       {
@@ -239,6 +257,53 @@ ruleTester(
         code: '[Service]\nExecStart=/usr/bin/php artisan octane:roadrunner \\\n    --max-requests=0\n',
         errors: [{ line: 3, column: 20 }],
         output: '[Service]\nExecStart=/usr/bin/php artisan octane:roadrunner \\\n    --max-requests=500\n',
+      },
+      {
+        name: 'supervisor: configparser continuation line (indented)',
+        code: '[program:octane]\ncommand=php artisan octane:start\n    --max-requests=0\n',
+        errors: [{ line: 3, column: 20, endColumn: 21 }],
+        output: '[program:octane]\ncommand=php artisan octane:start\n    --max-requests=500\n',
+      },
+      {
+        name: 'supervisor: the script of bash -c, quoted',
+        code: "[program:octane]\ncommand=bash -c 'cd /app && exec php artisan octane:start --max-requests 0'\n",
+        errors: [{ line: 2, column: 74, endColumn: 75 }],
+        output: "[program:octane]\ncommand=bash -c 'cd /app && exec php artisan octane:start --max-requests 500'\n",
+      },
+      {
+        name: 'systemd: prefixes, a quoted word, and a comment line inside the continuation',
+        language: 'systemd',
+        code: '[Service]\nExecStart=-@/usr/bin/php php artisan octane:frankenphp \\\n; comment\n    "--max-requests=0"\n',
+        errors: [{ line: 4, column: 21, endColumn: 22 }],
+        output: '[Service]\nExecStart=-@/usr/bin/php php artisan octane:frankenphp \\\n; comment\n    "--max-requests=500"\n',
+      },
+      {
+        name: 'Dockerfile: shell-form RUN over continuation lines with a comment line between',
+        language: 'dockerfile',
+        code: 'FROM php:8.3-cli\nRUN composer install \\\n # boot it\n && php artisan octane:start \\\n      --max-requests=0\n',
+        errors: [{ line: 5, column: 22, endColumn: 23 }],
+        output: 'FROM php:8.3-cli\nRUN composer install \\\n # boot it\n && php artisan octane:start \\\n      --max-requests=500\n',
+      },
+      {
+        name: 'Dockerfile: exec-form CMD after an exec-form ENTRYPOINT',
+        language: 'dockerfile',
+        code: 'FROM php:8.3-cli\nENTRYPOINT ["php", "artisan"]\nCMD ["octane:start", "--max-requests=0"]\n',
+        errors: [{ line: 3, column: 38, endColumn: 39 }],
+        output: 'FROM php:8.3-cli\nENTRYPOINT ["php", "artisan"]\nCMD ["octane:start", "--max-requests=500"]\n',
+      },
+      {
+        name: 'Dockerfile: a RUN here-document',
+        language: 'dockerfile',
+        code: 'FROM php:8.3-cli\nRUN <<EOF\nphp artisan octane:start --max-requests=0 &\nEOF\n',
+        errors: [{ line: 3, column: 41, endColumn: 42 }],
+        output: 'FROM php:8.3-cli\nRUN <<EOF\nphp artisan octane:start --max-requests=500 &\nEOF\n',
+      },
+      {
+        name: 'composer.json: escapes before the option, and a list of commands',
+        language: 'json',
+        code: '{\n  "scripts": {\n    "serve": ["@php artisan optimize", "@php artisan octane:start --host=\\"0.0.0.0\\" --max-requests 0"]\n  }\n}\n',
+        errors: [{ line: 3, column: 101, endColumn: 102 }],
+        output: '{\n  "scripts": {\n    "serve": ["@php artisan optimize", "@php artisan octane:start --host=\\"0.0.0.0\\" --max-requests 500"]\n  }\n}\n',
       },
     ],
   },

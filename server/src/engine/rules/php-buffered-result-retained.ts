@@ -2,7 +2,7 @@
 // are kept in a long-lived container: the whole result set stays in the
 // worker's memory, and appended ones add up request after request.
 import { spanOf, type PhpNode } from '../php/parse';
-import { accessOf, nameOf, shortName, sourceOf, type FunctionScope, type OwnedNode, type PhpFileModel } from '../php/scopes';
+import { accessOf, nameOf, resolveClassName, shortName, sourceOf, type FunctionScope, type OwnedNode, type PhpFileModel } from '../php/scopes';
 import { reachAt } from '../php/index';
 import { phpModelOf } from '../php/model';
 import type { Fix, RawFinding, Rule, RuleContext } from '../types';
@@ -38,12 +38,127 @@ function sqlText(arg: PhpNode | undefined, scope: FunctionScope, text: string): 
   return sourceOf(text, arg);
 }
 
+/** `MYSQLI_USE_RESULT` (the constant, possibly `\\`-qualified). */
 function isUseResult(a: PhpNode | undefined): boolean {
-  return !!a && /MYSQLI_USE_RESULT/.test(JSON.stringify(a.name ?? a.value ?? ''));
+  return a?.kind === 'name' && typeof a.name === 'string' && a.name.replace(/^\\/, '') === 'MYSQLI_USE_RESULT';
 }
 
+// ---------------------------------------------------------------------------
+// What the AST says about a query's receiver: its API (mysqli or PDO) and
+// whether buffering was switched off on it.
+
+type Api = 'mysqli' | 'pdo';
+
+interface ReceiverFacts {
+  api?: Api;
+  /** `PDO::MYSQL_ATTR_USE_BUFFERED_QUERY => false` in its constructor options, or `->setAttribute(…, false)` on it. */
+  unbuffered: boolean;
+}
+
+/** A stable key for a query receiver: `$db`, `$this->db`, `self::$db`; undefined for anything else. */
+function receiverKey(e: PhpNode | undefined): string | undefined {
+  if (!e) return undefined;
+  if (e.kind === 'variable' && typeof e.name === 'string') return `$${e.name}`;
+  if ((e.kind === 'propertylookup' || e.kind === 'nullsafepropertylookup') && e.what?.kind === 'variable' && e.what.name === 'this' && e.offset?.kind === 'identifier') {
+    return `$this->${nameOf(e.offset)}`;
+  }
+  if (e.kind === 'staticlookup' && (e.what?.kind === 'selfreference' || e.what?.kind === 'staticreference') && e.offset?.kind === 'variable' && typeof e.offset.name === 'string') {
+    return `self::$${e.offset.name}`;
+  }
+  return undefined;
+}
+
+/** A class name node resolved to its fq lower-cased name. */
+function classOf(n: PhpNode | undefined, model: PhpFileModel): string | undefined {
+  return n?.kind === 'name' && typeof n.name === 'string' ? resolveClassName(n.name, model, n.resolution) : undefined;
+}
+
+function apiOfClass(fq: string | undefined): Api | undefined {
+  return fq === 'mysqli' ? 'mysqli' : fq === 'pdo' || fq === 'pdo\\mysql' ? 'pdo' : undefined;
+}
+
+/** `PDO::MYSQL_ATTR_USE_BUFFERED_QUERY` (also `\\PDO::…`, an imported alias) or PHP 8.4's `Pdo\\Mysql::ATTR_USE_BUFFERED_QUERY`. */
+function isBufferedAttr(n: PhpNode | undefined, model: PhpFileModel): boolean {
+  if (n?.kind !== 'staticlookup' || n.offset?.kind !== 'identifier') return false;
+  const cls = classOf(n.what, model);
+  const c = nameOf(n.offset);
+  return (cls === 'pdo' && c === 'MYSQL_ATTR_USE_BUFFERED_QUERY') || (cls === 'pdo\\mysql' && c === 'ATTR_USE_BUFFERED_QUERY');
+}
+
+/** `false` or `0`. */
+function isFalse(n: PhpNode | undefined): boolean {
+  return (n?.kind === 'boolean' && n.value === false) || (n?.kind === 'number' && Number(n.value) === 0);
+}
+
+/** An options array (literal, or a local variable assigned one in `scope`) with the buffered attribute set to false. */
+function optionsUnbuffered(n: PhpNode | undefined, scope: FunctionScope, model: PhpFileModel): boolean {
+  if (n?.kind === 'variable' && typeof n.name === 'string') {
+    return scope.owned.some(
+      (o) => o.node.kind === 'assign' && o.node.operator === '=' && o.node.left?.kind === 'variable' && o.node.left.name === n.name && o.node.right?.kind === 'array' && optionsUnbuffered(o.node.right, scope, model),
+    );
+  }
+  return n?.kind === 'array' && (n.items ?? []).some((it: PhpNode) => it?.kind === 'entry' && isBufferedAttr(it.key, model) && isFalse(it.value));
+}
+
+/** The declared class type of a parameter, property or promoted parameter node. */
+function declaredApi(decl: PhpNode | undefined, model: PhpFileModel): Api | undefined {
+  return apiOfClass(classOf(decl?.type, model));
+}
+
+/**
+ * What the AST shows about a receiver. A local variable: the scope's
+ * parameter type and its assignments and setAttribute() calls before the
+ * query. A property (`$this->db`, `self::$db`): its declared type and what any
+ * method of the class assigns to it or sets on it (order not known).
+ */
+function receiverFacts(recv: PhpNode | undefined, scope: FunctionScope, model: PhpFileModel, before: number): ReceiverFacts {
+  const facts: ReceiverFacts = { unbuffered: false };
+  const key = receiverKey(recv);
+  if (!key) return facts;
+  // `$this->db` / `self::$db`: the property's name and declaration.
+  const prop = /^(?:\$this->|self::\$)(.+)$/.exec(key)?.[1];
+  const scopes = prop !== undefined ? (scope.cls ? model.scopes.filter((s) => s.cls === scope.cls) : []) : [scope];
+  if (prop !== undefined && scope.cls) {
+    const decl = key.startsWith('self::') ? scope.cls.staticProps.get(prop) : scope.cls.props.get(prop);
+    facts.api = declaredApi(decl, model) ?? apiOfClass(scope.cls.propTypes.get(prop));
+  } else if (prop === undefined) {
+    const param = (Array.isArray(scope.node.arguments) ? scope.node.arguments : []).find((a: PhpNode) => a?.kind === 'parameter' && `$${nameOf(a.name)}` === key);
+    facts.api = declaredApi(param, model);
+  }
+  for (const s of scopes) {
+    for (const o of s.owned) {
+      const n = o.node;
+      if (prop === undefined && (n.loc?.start.offset ?? Infinity) >= before) continue;
+      if (n.kind === 'assign' && n.operator === '=' && receiverKey(n.left) === key) {
+        const r = n.right;
+        if (r?.kind === 'new') {
+          const api = apiOfClass(classOf(r.what, model));
+          if (api) facts.api = api;
+          if (api === 'pdo' && optionsUnbuffered(r.arguments?.[3], s, model)) facts.unbuffered = true;
+        } else if (r?.kind === 'call' && r.what?.kind === 'name' && /^(mysqli_connect|mysqli_init|mysqli_real_connect)$/.test(shortName(nameOf(r.what) ?? ''))) {
+          facts.api = 'mysqli';
+        } else if (r?.kind === 'call' && r.what?.kind === 'staticlookup' && apiOfClass(classOf(r.what.what, model)) === 'pdo' && (nameOf(r.what.offset) ?? '').toLowerCase() === 'connect') {
+          facts.api = 'pdo';
+          if (optionsUnbuffered(r.arguments?.[3], s, model)) facts.unbuffered = true;
+        }
+      } else if (n.kind === 'call' && methodOf(n) === 'setattribute' && receiverKey(n.what.what) === key && isBufferedAttr(n.arguments?.[0], model) && isFalse(n.arguments?.[1])) {
+        facts.api = 'pdo';
+        facts.unbuffered = true;
+      }
+    }
+  }
+  return facts;
+}
+
+/**
+ * Fallback when the AST says nothing about the receiver's API: its name. Only a
+ * name that says mysqli counts: `$db` or `$conn` may be PDO, where
+ * MYSQLI_USE_RESULT (1) would silently mean PDO::FETCH_LAZY.
+ */
+const MYSQLI_NAME = /mysqli/i;
+
 /** Buffered query calls of the scope, by the variable holding their result. */
-function queriesIn(scope: FunctionScope, ctx: RuleContext): Map<string, Query> {
+function queriesIn(scope: FunctionScope, model: PhpFileModel, ctx: RuleContext): Map<string, Query> {
   const text = ctx.doc.text;
   const out = new Map<string, Query>();
   for (const o of scope.owned) {
@@ -57,11 +172,14 @@ function queriesIn(scope: FunctionScope, ctx: RuleContext): Map<string, Query> {
     let q: Query | undefined;
     if ((m === 'query' || m === 'prepare' || m === 'executequery') && args.length >= 1) {
       if (m === 'query' && isUseResult(args[1])) continue;
-      if (/MYSQL_ATTR_USE_BUFFERED_QUERY\s*=>\s*false/i.test(text)) continue;
+      const facts = receiverFacts(r.what.what, scope, model, r.loc?.start.offset ?? 0);
+      // PDO with buffering off on this connection, or for this statement (`prepare($sql, [PDO::MYSQL_ATTR_USE_BUFFERED_QUERY => false])`).
+      if (facts.unbuffered || (m === 'prepare' && optionsUnbuffered(args[1], scope, model))) continue;
       const sql = sqlText(args[0], scope, text);
       if (sql && /\bLIMIT\b/i.test(sql)) continue;
       const recv = sourceOf(text, r.what.what);
-      const mysqli = /mysqli|db|conn|link/i.test(recv) && m === 'query' && args.length === 1;
+      const api = facts.api ?? (MYSQLI_NAME.test(recv) ? 'mysqli' : undefined);
+      const mysqli = api === 'mysqli' && m === 'query' && args.length === 1;
       q = {
         call: r,
         api: `${recv}->${nameOf(r.what.offset)}()`,
@@ -116,7 +234,7 @@ function check(ctx: RuleContext): RawFinding[] {
   const out: RawFinding[] = [];
   for (const scope of model.scopes) {
     ctx.checkBudget();
-    const results = queriesIn(scope, ctx);
+    const results = queriesIn(scope, model, ctx);
     if (!results.size) continue;
     // Row variables: `while ($row = $res->fetch_assoc())`, `foreach ($stmt as $row)`.
     const rows = new Map<string, string>();
