@@ -38,7 +38,7 @@ export interface CfgNode {
 
 /** What the CFG needs to expand same-file macros. */
 export interface MacroContext {
-  table: MacroTable;
+  table: Pick<MacroTable, 'has' | 'expand'>;
   /** Names (functions of the file with a summary) that make a macro body worth expanding. */
   known?: (name: string) => boolean;
 }

@@ -74,14 +74,38 @@ function statementsOf(tree: Tree): Node[] | undefined {
   return body.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
 }
 
+/**
+ * The `#define`s of a tree, in document order: what descendantsOfType(['preproc_function_def',
+ * 'preproc_def']) gives, found from the text (every such node starts with `#[ \t]*define`, the
+ * grammar's token) instead of a walk of the whole tree, which costs more than the rest of an
+ * edit's analysis once functions are cached.
+ */
+function definitionsIn(root: Node): Node[] {
+  const text = root.text;
+  const base = root.startIndex;
+  const out: Node[] = [];
+  const re = /#[ \t]*define/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const at = base + m.index;
+    for (let n: Node | null = root.descendantForIndex(at, at + 1); n && n.startIndex === at; n = n.parent) {
+      if (n.type === 'preproc_def' || n.type === 'preproc_function_def') {
+        out.push(n);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 export class MacroTable {
   private readonly defs = new Map<string, MacroDef | null>();
   private readonly trees: Tree[] = [];
   private readonly expansions = new Map<string, Node[] | null>();
+  /** The macro and arguments each expansion's tree was parsed for (cache.ts finds its nodes again). */
+  private readonly sources = new Map<Tree, { name: string; args: string[] }>();
 
   constructor(root: Node) {
-    for (const d of root.descendantsOfType(['preproc_function_def', 'preproc_def'])) {
-      if (!d) continue;
+    for (const d of definitionsIn(root)) {
       const name = d.childForFieldName('name')?.text;
       if (!name) continue;
       const body = bodyText(d.childForFieldName('value')).trim();
@@ -105,6 +129,12 @@ export class MacroTable {
     return !!this.defs.get(name);
   }
 
+  /** What the table knows of `name`, as a string (the per-function cache compares it between documents). */
+  signature(name: string): string {
+    const d = this.defs.get(name);
+    return d ? JSON.stringify([d.params ?? null, d.variadic, d.body]) : String(d);
+  }
+
   /**
    * The statements of `name(args)` with the arguments substituted (`args`
    * undefined: an object-like macro used as a statement), or undefined when the
@@ -119,12 +149,35 @@ export class MacroTable {
       return undefined;
     }
     const key = `${name}\u0000${argTexts.join('\u0001')}`;
-    const hit = this.expansions.get(key);
-    if (hit !== undefined) return hit ?? undefined;
-    const stmts = this.substitute(def, argTexts);
-    const ok = stmts && interesting(stmts) ? stmts : undefined;
-    this.expansions.set(key, ok ?? null);
-    return ok;
+    // The parsed expansion is cached; `interesting` is asked on every use: its answer may
+    // change while the file is analysed (a function's summary becomes known), and a
+    // function's expansion must not depend on which function expanded the macro first.
+    const stmts = this.parsed(name, argTexts);
+    return stmts && interesting(stmts) ? stmts : undefined;
+  }
+
+  /** The parsed, substituted body of `name(args)` (cached per table). */
+  private parsed(name: string, argTexts: string[]): Node[] | null {
+    const def = this.defs.get(name);
+    if (!def) return null;
+    const key = `${name}\u0000${argTexts.join('\u0001')}`;
+    let stmts = this.expansions.get(key);
+    if (stmts === undefined) {
+      this.expansions.set(key, (stmts = this.substitute(def, argTexts) ?? null));
+      if (stmts?.length) this.sources.set(stmts[0].tree, { name, args: argTexts });
+    }
+    return stmts;
+  }
+
+  /** Which expansion a tree holds (undefined: not one of this table's). */
+  sourceOf(tree: Tree): { name: string; args: string[] } | undefined {
+    return this.sources.get(tree);
+  }
+
+  /** The root of the tree holding the expansion of `name(args)`, parsed if needed. */
+  expansionRoot(name: string, args: string[]): Node | undefined {
+    const stmts = this.parsed(name, args);
+    return stmts?.length ? stmts[0].tree.rootNode : undefined;
   }
 
   private parse(text: string): Node[] | undefined {
@@ -168,5 +221,6 @@ export class MacroTable {
     for (const t of this.trees) t.delete();
     this.trees.length = 0;
     this.expansions.clear();
+    this.sources.clear();
   }
 }

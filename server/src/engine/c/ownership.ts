@@ -28,6 +28,7 @@ import {
   type Family,
 } from './api';
 import { buildCfg, calleeName, constValue, strip, type Cfg, type ExitKind, type MacroContext } from './cfg';
+import { Recorder, cacheServes, reuse, store, unitKey } from './cache';
 import { MacroTable } from './macros';
 import { parseC } from './parser';
 import { calleesIn, fileGlobals, findUnits, type FunctionUnit } from './units';
@@ -294,7 +295,7 @@ class UnitAnalyzer {
     readonly unit: FunctionUnit,
     readonly cfg: Cfg,
     private readonly summaries: SummaryLookup = () => undefined,
-    globals: ReadonlySet<string> = new Set(),
+    globals: { has(name: string): boolean } = new Set<string>(),
   ) {
     for (const p of unit.params) {
       this.locals.add(p);
@@ -1243,7 +1244,7 @@ export interface AnalyzeOptions {
   /** Summaries of the functions the unit may call (same file first, then the workspace). */
   summaries?: SummaryLookup;
   /** The file's globals and file-level statics. */
-  globals?: ReadonlySet<string>;
+  globals?: { has(name: string): boolean };
   /** Same-file macros to expand. */
   macros?: MacroContext;
 }
@@ -1308,8 +1309,15 @@ export function analyzeOwnership(
   external?: SummaryLookup,
   /** Only what summaries need: PHP_FUNCTION / lifecycle units (never callees) are not analysed. */
   summariesOnly = false,
+  /**
+   * The document's path (the editor's analyses): its previous tree is reused for an incremental
+   * parse, and from its second analysis on the functions whose text and outside reads are
+   * unchanged reuse their results (cache.ts).
+   */
+  docKey?: string,
 ): OwnershipAnalysis {
-  let tree: Tree | undefined = parseC(text);
+  let tree: Tree | undefined = parseC(text, budget, docKey);
+  const cached = docKey !== undefined && cacheServes(docKey);
   let macros: MacroTable | undefined;
   // A workspace summary may analyse another file while this one is under way: restore, not reset.
   const outerBudget = checkBudget;
@@ -1326,7 +1334,16 @@ export function analyzeOwnership(
     const results = new Map<FunctionUnit, UnitAnalysis>();
     for (const u of calleesFirst(units)) {
       if (summariesOnly && (u.kind === 'request' || u.kind === 'lifecycle')) continue;
-      const ua = analyzeUnit(u, { summaries: lookup, globals, macros: macroCtx });
+      let ua: UnitAnalysis | undefined;
+      if (cached) {
+        const key = unitKey(u);
+        ua = reuse(key, u, lookup, macros, globals);
+        if (!ua) {
+          const rec = new Recorder(lookup, macros, globals);
+          ua = analyzeUnit(u, { summaries: rec.lookup, globals: rec.globalSet, macros: rec.macroCtx });
+          store(key, ua, rec);
+        }
+      } else ua = analyzeUnit(u, { summaries: lookup, globals, macros: macroCtx });
       results.set(u, ua);
       if (ua.summary && !summaries.has(u.name) && !ua.skipped) summaries.set(u.name, ua.summary);
     }

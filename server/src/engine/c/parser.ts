@@ -3,9 +3,12 @@
 // (out/) find them in node_modules.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Language, Parser, type Tree } from 'web-tree-sitter';
+import { Edit, Language, Parser, type Tree } from 'web-tree-sitter';
 
 let parser: Parser | undefined;
+
+/** Set while withoutCFunctionCache (cache.ts) runs: no incremental parse, no cached results. */
+export const caching = { off: false };
 let initializing: Promise<void> | undefined;
 
 function findWasm(file: string, dirs: string[]): string {
@@ -57,9 +60,157 @@ export function isCParserReady(): boolean {
  * Parses C source. The caller must call tree.delete() when done (the tree
  * lives in WebAssembly memory); the engine does this at the end of analysis.
  */
-export function parseC(text: string): Tree {
+export function parseC(text: string, budget?: () => void, key?: string): Tree {
   if (!parser) throw new Error('C parser not initialised: await initCParser() first');
-  const tree = parser.parse(text);
-  if (!tree) throw new Error('tree-sitter returned no tree');
+  if (caching.off) key = undefined;
+  const source = blankCommentRuns(text);
+  // With a key (the document's path), the previous tree of that document is edited and reused.
+  const prev = key !== undefined ? previousTrees.get(key) : undefined;
+  if (prev) {
+    previousTrees.delete(key!);
+    previousChars -= prev.text.length;
+  }
+  // The analysis time budget (ctx.checkBudget) may cancel a long parse: what it throws is rethrown.
+  let stop: unknown;
+  const progressCallback = budget
+    ? () => {
+        try {
+          budget();
+          return false;
+        } catch (e) {
+          stop = e;
+          return true;
+        }
+      }
+    : undefined;
+  let tree: Tree | null;
+  try {
+    if (prev) prev.tree.edit(editBetween(prev.text, source));
+    tree = parser.parse(source, prev?.tree ?? null, progressCallback ? { progressCallback } : undefined);
+  } finally {
+    prev?.tree.delete();
+  }
+  if (!tree) {
+    parser.reset(); // a cancelled parse would otherwise resume on the next call
+    if (stop !== undefined) throw stop;
+    throw new Error('tree-sitter returned no tree');
+  }
+  if (key !== undefined) remember(key, source, tree);
   return tree;
+}
+
+/** The last tree of each recently parsed document (by key), kept for incremental parsing: a few, bounded in size. */
+const previousTrees = new Map<string, { text: string; tree: Tree }>();
+let previousChars = 0;
+const MAX_PREVIOUS_TREES = 4;
+const MAX_PREVIOUS_CHARS = 4_000_000;
+
+function remember(key: string, text: string, tree: Tree): void {
+  if (text.length > MAX_PREVIOUS_CHARS) return;
+  previousTrees.set(key, { text, tree: tree.copy() });
+  previousChars += text.length;
+  for (const [k, v] of previousTrees) {
+    if (previousTrees.size <= MAX_PREVIOUS_TREES && previousChars <= MAX_PREVIOUS_CHARS) break;
+    previousTrees.delete(k);
+    previousChars -= v.text.length;
+    v.tree.delete();
+  }
+}
+
+/** Drops the trees kept for incremental parsing (the next parse of every document is a full one). */
+export function forgetPreviousTrees(): void {
+  for (const v of previousTrees.values()) v.tree.delete();
+  previousTrees.clear();
+  previousChars = 0;
+}
+
+/** The row and column (UTF-16 code units, as the tree's indices) of `offset`, counting rows from `fromOffset` at `from`. */
+function pointAt(text: string, offset: number, fromOffset = 0, fromRow = 0): { row: number; column: number } {
+  let row = fromRow;
+  for (let i = text.indexOf('\n', fromOffset); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) row++;
+  return { row, column: offset === 0 ? 0 : offset - (text.lastIndexOf('\n', offset - 1) + 1) };
+}
+
+/** The single edit turning `before` into `after` (their common prefix and suffix kept). */
+function editBetween(before: string, after: string) {
+  const max = Math.min(before.length, after.length);
+  let start = 0;
+  while (start < max && before.charCodeAt(start) === after.charCodeAt(start)) start++;
+  let tail = 0;
+  while (tail < max - start && before.charCodeAt(before.length - 1 - tail) === after.charCodeAt(after.length - 1 - tail)) tail++;
+  const oldEndIndex = before.length - tail;
+  const newEndIndex = after.length - tail;
+  const startPosition = pointAt(before, start);
+  return new Edit({
+    startIndex: start,
+    oldEndIndex,
+    newEndIndex,
+    startPosition,
+    oldEndPosition: pointAt(before, oldEndIndex, start, startPosition.row),
+    newEndPosition: pointAt(after, newEndIndex, start, startPosition.row),
+  });
+}
+
+/** Longest run of adjacent comments (only white space between them) parsed as is. */
+const MAX_COMMENT_RUN = 200;
+
+/**
+ * tree-sitter-c overflows its 64 KB WebAssembly stack on thousands of adjacent
+ * comments after a declaration (`foo_t *p;` then a 5,000-line commented-out
+ * block): the trap overwrites the module's static data and every later parse in
+ * the process fails ("memory access out of bounds"). Found by the fuzz harness
+ * (test/fixtures/fuzz-regressions/). The rules never look inside comments, so
+ * runs longer than MAX_COMMENT_RUN are blanked before parsing: same length,
+ * line ends kept, so every offset and position holds.
+ */
+export function blankCommentRuns(text: string): string {
+  const n = text.length;
+  if (n < MAX_COMMENT_RUN * 3) return text;
+  const blanks: Array<[number, number]> = [];
+  let run: Array<[number, number]> = [];
+  const flush = () => {
+    if (run.length > MAX_COMMENT_RUN) for (const span of run) blanks.push(span); // no spread: runs can be 100,000 long
+    run = [];
+  };
+  for (let i = 0; i < n; ) {
+    const c = text.charCodeAt(i);
+    if (c === 47 /* / */ && text.charCodeAt(i + 1) === 42 /* * */) {
+      const close = text.indexOf('*/', i + 2);
+      const end = close < 0 ? n : close + 2;
+      run.push([i, end]);
+      i = end;
+    } else if (c === 47 && text.charCodeAt(i + 1) === 47) {
+      let j = i + 2;
+      for (; j < n; j++) {
+        const d = text.charCodeAt(j);
+        if ((d === 10 || d === 13) && text.charCodeAt(j - 1) !== 92 /* \ continues the comment */) break;
+      }
+      run.push([i, j]);
+      i = j;
+    } else if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11) {
+      i++;
+    } else if (c === 34 /* " */ || c === 39 /* ' */) {
+      flush();
+      let j = i + 1;
+      while (j < n) {
+        const d = text.charCodeAt(j);
+        if (d === c || d === 10) break;
+        j += d === 92 ? 2 : 1;
+      }
+      i = j + 1;
+    } else {
+      flush();
+      i++;
+    }
+  }
+  flush();
+  if (!blanks.length) return text;
+  const parts: string[] = [];
+  let last = 0;
+  for (const [s, e] of blanks) {
+    parts.push(text.slice(last, s), text.slice(s, e).replace(/[^\r\n]/g, ' '));
+    last = e;
+  }
+  parts.push(text.slice(last));
+  return parts.join('');
 }

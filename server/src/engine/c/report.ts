@@ -8,7 +8,7 @@ import { analyzeOwnership, type AllocSite, type LeakPoint, type OwnershipAnalysi
 
 /** The per-document analysis, computed once and shared by every C rule (the tree is deleted at dispose). */
 export function ownershipOf(ctx: RuleContext): OwnershipAnalysis {
-  return ctx.shared('c.ownership', () => analyzeOwnership(ctx.doc.text, () => ctx.checkBudget(), workspaceSummaries(ctx)));
+  return ctx.shared('c.ownership', () => analyzeOwnership(ctx.doc.text, () => ctx.checkBudget(), workspaceSummaries(ctx), false, ctx.doc.path));
 }
 
 export const LONG_RUNNING = 'Swoole, webman, RoadRunner, Octane';

@@ -11,6 +11,7 @@
 //   macro_type_specifier (and an ERROR node inside the header).
 import type { Node } from 'web-tree-sitter';
 import { LIFECYCLE_MACROS, REQUEST_MACROS } from './api';
+import { caching } from './parser';
 
 export type UnitKind = 'request' | 'lifecycle' | 'helper' | 'other';
 
@@ -45,12 +46,14 @@ function macroNameOf(node: Node): string | undefined {
   return undefined;
 }
 
+/** The identifiers of a header (a function body, compound_statement, is not entered). */
 function identifiersIn(node: Node | null): string[] {
   const out: string[] = [];
   if (!node) return out;
   const stack: Node[] = [node];
   while (stack.length) {
     const n = stack.pop()!;
+    if (n.type === 'compound_statement') continue;
     if (n.type === 'identifier' || n.type === 'type_identifier') out.push(n.text);
     const cs = n.children;
     for (let i = cs.length - 1; i >= 0; i--) if (cs[i]) stack.push(cs[i]);
@@ -181,12 +184,40 @@ export function fileGlobals(root: Node): Set<string> {
   return out;
 }
 
+/** calleesIn by node type and text: a function body's calls do not change unless its text does. */
+const calleeCache = new Map<string, ReadonlySet<string>>();
+let calleeCacheChars = 0;
+const MAX_CALLEE_CACHE_ENTRIES = 4000;
+const MAX_CALLEE_CACHE_CHARS = 16_000_000;
+
+/** Empties calleesIn's cache (with clearCFunctionCache). */
+export function clearCalleeCache(): void {
+  calleeCache.clear();
+  calleeCacheChars = 0;
+}
+
 /** Callee names of the direct calls inside a node. */
-export function calleesIn(node: Node): Set<string> {
+export function calleesIn(node: Node): ReadonlySet<string> {
+  const key = caching.off ? '' : `${node.type}\u0000${node.text}`;
+  const hit = key ? calleeCache.get(key) : undefined;
+  if (hit) {
+    calleeCache.delete(key);
+    calleeCache.set(key, hit);
+    return hit;
+  }
   const out = new Set<string>();
   for (const call of node.descendantsOfType('call_expression')) {
     const f = call?.childForFieldName('function');
     if (f?.type === 'identifier') out.add(f.text);
+  }
+  if (key && key.length <= MAX_CALLEE_CACHE_CHARS / 4) {
+    calleeCache.set(key, out);
+    calleeCacheChars += key.length;
+    for (const [k] of calleeCache) {
+      if (calleeCache.size <= MAX_CALLEE_CACHE_ENTRIES && calleeCacheChars <= MAX_CALLEE_CACHE_CHARS) break;
+      calleeCache.delete(k);
+      calleeCacheChars -= k.length;
+    }
   }
   return out;
 }

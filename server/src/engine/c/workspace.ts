@@ -8,12 +8,25 @@
 import * as path from 'path';
 import type { RuleContext } from '../types';
 import { summarizeFile, type FunctionSummary, type SummaryLookup } from './ownership';
+import { parseC } from './parser';
+import { findUnits } from './units';
 
 /** More sibling files than this: no cross-file summaries (a huge flat tree is not an extension). */
 const MAX_SIBLINGS = 200;
 
 export const SUMMARY_FACT = 'c.summaries';
 const IDENTS_FACT = 'c.identifiers';
+const DEFS_FACT = 'c.definedFunctions';
+
+/** The plain C functions a file defines (the only names its summaries can hold). */
+function definedFunctions(text: string): Set<string> {
+  const tree = parseC(text);
+  try {
+    return new Set(findUnits(tree.rootNode).filter((u) => u.kind === 'other' || u.kind === 'helper').map((u) => u.name));
+  } finally {
+    tree.delete();
+  }
+}
 
 /** Every identifier-like word of a text (comments and strings too: a superset is fine). */
 function identifiersOf(text: string): Set<string> {
@@ -46,12 +59,18 @@ export function workspaceSummaries(ctx: RuleContext): SummaryLookup | undefined 
   const siblings = ws.files('c').filter((f) => f.endsWith('.c') && path.dirname(f) === dir && path.resolve(f) !== self);
   if (!siblings.length || siblings.length > MAX_SIBLINGS) return undefined;
   const cache = new Map<string, FunctionSummary | undefined>();
+  // The siblings' identifier sets, fetched once per analysis (not once per callee name: each
+  // fileFact reads the file to check it is unchanged).
+  let idents: Array<[string, Set<string> | undefined]> | undefined;
   return (name) => {
     if (cache.has(name)) return cache.get(name);
     let found: FunctionSummary | undefined;
-    for (const f of siblings) {
+    idents ??= siblings.map((f) => [f, ws.fileFact(IDENTS_FACT, f, identifiersOf)]);
+    for (const [f, ids] of idents) {
       // Only files that name the callee (a set lookup, not a substring search of every sibling per callee).
-      if (!ws.fileFact(IDENTS_FACT, f, identifiersOf)?.has(name)) continue;
+      if (!ids?.has(name)) continue;
+      // Only files that define it: a parse, not a whole analysis, of the many files that merely call it.
+      if (!ws.fileFact(DEFS_FACT, f, definedFunctions)?.has(name)) continue;
       found = ws.fileFact(SUMMARY_FACT, f, (t) => summaryOf(ctx, t))?.get(name);
       if (found) break;
     }
