@@ -391,3 +391,21 @@ export const LIFECYCLE_MACROS = new Set<string>([
   'ZEND_MODULE_STARTUP_D', 'ZEND_MODULE_SHUTDOWN_D', 'ZEND_MODULE_INFO_D', 'ZEND_MODULE_POST_ZEND_DEACTIVATE_D',
   'ZEND_GET_MODULE', 'ZEND_TSRMLS_CACHE_DEFINE',
 ]);
+
+/**
+ * Side-effect-free macros giving a zval's type (`Z_TYPE_P(x)`, …): the analysis remembers the
+ * outcome of `switch (Z_TYPE_P(x))` cases and of `Z_TYPE_P(x) == IS_…` tests on a local zval and
+ * decides later tests of the same expression, until `x` may change (assigned, `&x`, given to
+ * anything but a READERS row, a loop back-edge).
+ */
+export const ZVAL_TYPE_TESTS = new Set<string>(['Z_TYPE', 'Z_TYPE_P', 'Z_TYPE_INFO', 'Z_TYPE_INFO_P']);
+
+/**
+ * Type constants with pairwise distinct values in every PHP version (PHP 5: IS_BOOL; PHP 7+:
+ * IS_UNDEF, IS_FALSE, IS_TRUE, IS_REFERENCE): a type known to be one of them is none of the
+ * others. Aliases (IS_CALLABLE, IS_ITERABLE, _IS_BOOL, IS_CONSTANT_AST, IS_PTR…) are left out.
+ */
+export const DISTINCT_TYPE_CONSTANTS = new Set<string>([
+  'IS_UNDEF', 'IS_NULL', 'IS_FALSE', 'IS_TRUE', 'IS_BOOL', 'IS_LONG', 'IS_DOUBLE', 'IS_STRING', 'IS_ARRAY',
+  'IS_OBJECT', 'IS_RESOURCE', 'IS_REFERENCE',
+]);

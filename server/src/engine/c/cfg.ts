@@ -29,6 +29,12 @@ export interface CfgNode {
    */
   preproc?: { key: string; mainWhen: boolean };
   /**
+   * For a switch dispatch 'branch' (ast = the switch's condition): per successor, what the edge
+   * says about the switched value: equal to `eq` (a case label) or different from every `ne`
+   * (the default edge, or the edge past the switch when there is no default).
+   */
+  switchEdges?: Array<{ eq?: Node; ne?: Node[] }>;
+  /**
    * The statement of the analysed function this node came from when it belongs
    * to the expansion of a same-file macro (its `ast` lies in the macro's parsed
    * body): findings point here.
@@ -338,6 +344,7 @@ class Builder {
         const inner: LoopCtx = { brk: next, cont: lc.cont };
         let fall = next;
         const entries: number[] = [];
+        const labels: Array<Node | null> = [];
         let hasDefault = false;
         for (let i = cases.length - 1; i >= 0; i--) {
           const cs = cases[i];
@@ -350,9 +357,16 @@ class Builder {
           const stmts = named(cs).filter((c) => !value || c.id !== value.id);
           fall = this.block(stmts, fall, inner);
           entries.unshift(fall);
+          labels.unshift(value);
         }
         this.nodes[d].succ = hasDefault ? entries : [...entries, next];
         if (!this.nodes[d].succ.length) this.nodes[d].succ = [next];
+        else {
+          const values = labels.filter((v): v is Node => v !== null);
+          const edges = labels.map((v) => (v ? { eq: v } : { ne: values }));
+          if (!hasDefault) edges.push({ ne: values });
+          this.nodes[d].switchEdges = edges;
+        }
         return d;
       }
       case 'break_statement':

@@ -20,14 +20,16 @@ import {
   ALLOCATORS,
   COPIES,
   DEALLOCATORS,
+  DISTINCT_TYPE_CONSTANTS,
   FAMILIES,
   NORETURN,
   READERS,
   TRANSFERS,
+  ZVAL_TYPE_TESTS,
   type Allocator,
   type Family,
 } from './api';
-import { buildCfg, calleeName, constValue, strip, type Cfg, type ExitKind, type MacroContext } from './cfg';
+import { buildCfg, calleeName, constValue, strip, type Cfg, type CfgNode, type ExitKind, type MacroContext } from './cfg';
 import { Recorder, cacheServes, reuse, store, unitKey } from './cache';
 import { MacroTable } from './macros';
 import { parseC } from './parser';
@@ -163,6 +165,62 @@ const MAX_STEPS = 200_000;
 
 class TooComplex extends Error {}
 
+function hasTypeFacts(st: PState): boolean {
+  for (const k of st.conds.keys()) if (k.startsWith('#ty:')) return true;
+  return false;
+}
+
+function dropTypeFacts(st: PState): void {
+  for (const k of [...st.conds.keys()]) if (k.startsWith('#ty:')) st.conds.delete(k);
+}
+
+/** Two type constants that cannot denote the same value. */
+function distinctConstants(a: string, b: string): boolean {
+  if (a === b) return false;
+  if (DISTINCT_TYPE_CONSTANTS.has(a) && DISTINCT_TYPE_CONSTANTS.has(b)) return true;
+  const na = Number(a);
+  const nb = Number(b);
+  return Number.isInteger(na) && Number.isInteger(nb) && na !== nb;
+}
+
+/**
+ * Whether this occurrence of a zval variable leaves it unchanged: an argument of a READERS row
+ * (`Z_TYPE_P(x)`, `Z_STRVAL_P(x)`) that is not itself assigned or addressed, an operand of a
+ * comparison or `!`, or a condition. Anything else (`&x`, `x = …`, `convert_to_string(x)`,
+ * `x->…`, a declarator) may change it.
+ */
+function pureZvalUse(n: Node): boolean {
+  let cur: Node = n;
+  let p = cur.parent;
+  while (p?.type === 'parenthesized_expression') {
+    cur = p;
+    p = p.parent;
+  }
+  if (!p) return false;
+  if (p.type === 'argument_list') {
+    const call = p.parent;
+    const f = call?.type === 'call_expression' ? calleeName(call) : undefined;
+    if (!call || !f || !READERS.has(f)) return false;
+    let c: Node = call;
+    let q = c.parent;
+    while (q?.type === 'parenthesized_expression') {
+      c = q;
+      q = q.parent;
+    }
+    if (!q) return true;
+    if (q.type === 'assignment_expression' && q.childForFieldName('left')?.id === c.id) return false;
+    if (q.type === 'update_expression') return false;
+    if (q.type === 'pointer_expression' && q.childForFieldName('operator')?.text === '&') return false;
+    return true;
+  }
+  if (p.type === 'binary_expression') {
+    const op = p.childForFieldName('operator')?.text;
+    return op === '==' || op === '!=' || op === '&&' || op === '||' || op === '<' || op === '>' || op === '<=' || op === '>=';
+  }
+  if (p.type === 'unary_expression') return p.childForFieldName('operator')?.text === '!';
+  return ['if_statement', 'while_statement', 'do_statement', 'switch_statement', 'condition_clause'].includes(p.type);
+}
+
 function argsOf(call: Node): Node[] {
   const list = call.childForFieldName('arguments');
   return list ? list.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment') : [];
@@ -278,6 +336,13 @@ class UnitAnalyzer {
   readonly scopes = new Map<string, Node>();
   private memo = true;
   private condIdents = new Map<string, Set<string>>();
+  /** Zval type tests (`Z_TYPE_P(x)`) tested in two places or more: the only ones remembered. */
+  private retested?: Set<string>;
+  /** Their zval variables, and per CFG node those of them it may change. */
+  private typeVars = new Set<string>();
+  private readonly typeDirty = new Map<number, Set<string>>();
+  /** CFG edges `from>to` closing a loop: type facts are forgotten along them. */
+  private backEdges?: Set<string>;
   /** Parameter pseudo-sites (summaries): site id -> parameter index. */
   private readonly paramSites = new Map<number, number>();
   /** Parameter index -> its states at the exits; the families of the deallocators that released it. */
@@ -405,6 +470,14 @@ class UnitAnalyzer {
       });
     }
     const queue: Array<[number, PState]> = [[this.cfg.entry, init]];
+    this.prepareTypeFacts();
+    const push = (from: number, to: number, out: PState): void => {
+      if (this.backEdges!.has(`${from}>${to}`) && hasTypeFacts(out)) {
+        out = out.clone();
+        dropTypeFacts(out);
+      }
+      queue.push([to, out]);
+    };
     let steps = 0;
     while (queue.length) {
       checkBudget();
@@ -419,7 +492,7 @@ class UnitAnalyzer {
       switch (node.kind) {
         case 'entry':
         case 'noop':
-          for (const n of node.succ) queue.push([n, st]);
+          for (const n of node.succ) push(id, n, st);
           break;
         case 'branch': {
           if (node.preproc && this.memo) {
@@ -440,18 +513,37 @@ class UnitAnalyzer {
             out = st.clone();
             this.eval(node.ast, out, 'read');
           }
-          for (const n of node.succ) queue.push([n, out]);
+          if (node.ast && hasTypeFacts(out) && this.typeChanged(id, node.ast).size) {
+            if (out === st) out = st.clone();
+            this.forgetTypes(out, this.typeChanged(id, node.ast));
+          }
+          const edges = node.switchEdges && node.ast ? this.switchFacts(node.ast, node.switchEdges) : undefined;
+          node.succ.forEach((n, i) => {
+            const facts = edges?.[i];
+            if (!facts) return push(id, n, out);
+            const o = out.clone();
+            for (const [k, v] of facts) {
+              const prev = o.conds.get(k);
+              if (prev !== undefined && prev !== v) return; // this case cannot be taken on this path
+              o.conds.set(k, v);
+            }
+            if (this.typeContradiction(o)) return;
+            push(id, n, o);
+          });
           break;
         }
         case 'stmt': {
           const out = st.clone();
           if (node.ast) this.eval(node.ast, out, 'read');
-          for (const n of node.succ) queue.push([n, out]);
+          if (node.ast && hasTypeFacts(out)) this.forgetTypes(out, this.typeChanged(id, node.ast));
+          for (const n of node.succ) push(id, n, out);
           break;
         }
         case 'cond': {
           const base = st.clone();
           if (node.ast) this.eval(node.ast, base, 'read');
+          const dirty = node.ast ? this.typeChanged(id, node.ast) : undefined;
+          if (dirty?.size) this.forgetTypes(base, dirty);
           const known = node.ast ? this.known(node.ast, base) : undefined;
           for (const truth of [true, false]) {
             if (known !== undefined && known !== truth) continue;
@@ -459,8 +551,9 @@ class UnitAnalyzer {
             if (node.ast) {
               this.refine(node.ast, truth, out);
               this.learn(node.ast, truth, out);
+              if (dirty?.size) this.forgetTypes(out, dirty);
             }
-            queue.push([node.succ[truth ? 0 : 1], out]);
+            push(id, node.succ[truth ? 0 : 1], out);
           }
           break;
         }
@@ -632,6 +725,13 @@ class UnitAnalyzer {
       if (a === stop || b === stop) return stop;
       return a === !stop && b === !stop ? !stop : undefined;
     }
+    if ((op === '==' || op === '!=') && this.memo) {
+      const t = this.typeTest(l, r);
+      if (t) {
+        const v = this.typeKnown(st, t.subject, t.constant);
+        return v === undefined ? undefined : op === '==' ? v : !v;
+      }
+    }
     if (op === '==' || op === '!=') {
       // A block this path allocated (state A) differs from any pointer not bound to it.
       const a = strip(l);
@@ -657,6 +757,10 @@ class UnitAnalyzer {
       this.learn(e.childForFieldName('argument')!, !truth, st);
     } else if (e.type === 'binary_expression') {
       const op = e.childForFieldName('operator')?.text;
+      if (op === '==' || op === '!=') {
+        const t = this.typeTest(e.childForFieldName('left'), e.childForFieldName('right'));
+        if (t) this.setTypeFact(st, t.subject, t.constant, op === '==' ? truth : !truth);
+      }
       if ((op === '&&' && truth) || (op === '||' && !truth)) {
         for (const f of ['left', 'right']) {
           const c = e.childForFieldName(f);
@@ -674,6 +778,169 @@ class UnitAnalyzer {
     for (const [key, truth] of [[name, v !== 0], [`!${name}`, v === 0]] as const) {
       this.condIdents.set(key, new Set([name]));
       st.conds.set(key, truth);
+    }
+  }
+
+  // ------------------------------------------------------------ zval type facts
+  //
+  // `switch (Z_TYPE_P(x))` cases and `Z_TYPE_P(x) == IS_…` tests (api.ts ZVAL_TYPE_TESTS) on a
+  // local `x` are remembered as `#ty:Z_TYPE_P(x)\u0001IS_…` → equal or not, and decide later
+  // tests of the same expression. They are forgotten when `x` may change: assigned, `&x`, given
+  // to anything but a READERS row (convert_to_string(x), ZVAL_*(x…), zval_ptr_dtor(x)…), or along
+  // a loop's back-edge. Only expressions tested twice or more are remembered (fewer path states).
+
+  private prepareTypeFacts(): void {
+    if (this.retested && this.backEdges) return;
+    const counts = new Map<string, number>();
+    for (const n of this.cfg.nodes) {
+      if (!n.ast || !(n.kind === 'cond' || (n.kind === 'branch' && n.switchEdges))) continue;
+      const seen = new Set<string>();
+      const stack = [n.ast];
+      while (stack.length) {
+        const x = stack.pop()!;
+        const t = this.typeSubject(x);
+        if (t && !seen.has(t.key)) {
+          seen.add(t.key);
+          counts.set(t.key, (counts.get(t.key) ?? 0) + 1);
+          this.typeVarOf.set(t.key, t.variable);
+        }
+        for (const c of x.namedChildren) if (c) stack.push(c);
+      }
+    }
+    this.retested = new Set([...counts].filter(([, c]) => c > 1).map(([k]) => k));
+    this.typeVars = new Set([...this.retested].map((k) => this.typeVarOf.get(k)!));
+    // Back-edges: edges to a node on the depth-first search's stack.
+    const back = new Set<string>();
+    const state = new Uint8Array(this.cfg.nodes.length); // 0 new, 1 on the stack, 2 done
+    const stack: Array<[number, number]> = [[this.cfg.entry, 0]];
+    state[this.cfg.entry] = 1;
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const succ = this.cfg.nodes[top[0]].succ;
+      if (top[1] >= succ.length) {
+        state[top[0]] = 2;
+        stack.pop();
+        continue;
+      }
+      const to = succ[top[1]++];
+      if (state[to] === 1) back.add(`${top[0]}>${to}`);
+      else if (state[to] === 0) {
+        state[to] = 1;
+        stack.push([to, 0]);
+      }
+    }
+    this.backEdges = back;
+  }
+  private readonly typeVarOf = new Map<string, string>();
+
+  /** `Z_TYPE_P(x)` with `x` a local: its key and variable. */
+  private typeSubject(n: Node | null | undefined): { key: string; variable: string } | undefined {
+    const e = strip(n);
+    if (e?.type !== 'call_expression') return undefined;
+    const f = calleeName(e);
+    if (!f || !ZVAL_TYPE_TESTS.has(f)) return undefined;
+    const args = argsOf(e);
+    const a = args.length === 1 ? strip(args[0]) : null;
+    if (a?.type !== 'identifier' || !this.locals.has(a.text)) return undefined;
+    return { key: `${f}(${a.text})`, variable: a.text };
+  }
+
+  /** A constant a type is compared with: a number or an upper-case identifier (IS_STRING). */
+  private typeConstant(n: Node | null | undefined): string | undefined {
+    const e = strip(n);
+    if (e?.type === 'number_literal') return e.text;
+    if (e?.type !== 'identifier' || this.locals.has(e.text)) return undefined;
+    for (const ch of e.text) if (!((ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch === '_')) return undefined;
+    return e.text;
+  }
+
+  /** `Z_TYPE_P(x) == IS_STRING` (either order) on a remembered expression. */
+  private typeTest(l: Node | null | undefined, r: Node | null | undefined): { subject: string; constant: string } | undefined {
+    for (const [a, b] of [[l, r], [r, l]]) {
+      const t = this.typeSubject(a);
+      const c = t && this.retested?.has(t.key) ? this.typeConstant(b) : undefined;
+      if (t && c !== undefined) return { subject: t.key, constant: c };
+    }
+    return undefined;
+  }
+
+  private typeKey(subject: string, constant: string): string {
+    const key = `#ty:${subject}\u0001${constant}`;
+    if (!this.condIdents.has(key)) this.condIdents.set(key, new Set([this.typeVarOf.get(subject)!]));
+    return key;
+  }
+
+  private setTypeFact(st: PState, subject: string, constant: string, equal: boolean): void {
+    if (this.memo) st.conds.set(this.typeKey(subject, constant), equal);
+  }
+
+  /** Whether the path knows `subject == constant`. */
+  private typeKnown(st: PState, subject: string, constant: string): boolean | undefined {
+    const k = this.typeKey(subject, constant);
+    if (st.conds.has(k)) return st.conds.get(k);
+    const prefix = `#ty:${subject}\u0001`;
+    for (const [key, v] of st.conds) {
+      if (v && key.startsWith(prefix) && distinctConstants(key.slice(prefix.length), constant)) return false;
+    }
+    return undefined;
+  }
+
+  /** A path knowing a type equal to two distinct constants is infeasible. */
+  private typeContradiction(st: PState): boolean {
+    const eq = new Map<string, string>();
+    for (const [key, v] of st.conds) {
+      if (!v || !key.startsWith('#ty:')) continue;
+      const i = key.indexOf('\u0001');
+      const subject = key.slice(0, i);
+      const c = key.slice(i + 1);
+      const other = eq.get(subject);
+      if (other !== undefined && distinctConstants(other, c)) return true;
+      eq.set(subject, c);
+    }
+    return false;
+  }
+
+  /** Per successor of a `switch (Z_TYPE_P(x))` dispatch: the facts its edge adds. */
+  private switchFacts(cond: Node, edges: NonNullable<CfgNode['switchEdges']>): Array<Array<[string, boolean]> | undefined> | undefined {
+    if (!this.memo) return undefined;
+    const t = this.typeSubject(cond);
+    if (!t || !this.retested?.has(t.key)) return undefined;
+    return edges.map((edge) => {
+      if (edge.eq) {
+        const c = this.typeConstant(edge.eq);
+        return c === undefined ? undefined : [[this.typeKey(t.key, c), true]];
+      }
+      const out: Array<[string, boolean]> = [];
+      for (const v of edge.ne ?? []) {
+        const c = this.typeConstant(v);
+        if (c !== undefined) out.push([this.typeKey(t.key, c), false]);
+      }
+      return out;
+    });
+  }
+
+  /** The remembered zvals a node may change (any use but a pure read). */
+  private typeChanged(id: number, ast: Node): Set<string> {
+    let set = this.typeDirty.get(id);
+    if (set) return set;
+    set = new Set();
+    if (this.typeVars.size) {
+      const stack = [ast];
+      while (stack.length) {
+        const n = stack.pop()!;
+        if (n.type === 'identifier' && this.typeVars.has(n.text) && !pureZvalUse(n)) set.add(n.text);
+        for (const c of n.children) if (c) stack.push(c);
+      }
+    }
+    this.typeDirty.set(id, set);
+    return set;
+  }
+
+  private forgetTypes(st: PState, vars: Set<string>): void {
+    if (!vars.size) return;
+    for (const k of [...st.conds.keys()]) {
+      if (!k.startsWith('#ty:')) continue;
+      for (const v of this.condIdents.get(k) ?? []) if (vars.has(v)) st.conds.delete(k);
     }
   }
 
