@@ -60,7 +60,9 @@ const SERVER_CLASSES: Record<string, string> = {
  * php-parser AST; a cheap substring test first skips the files that cannot match.
  */
 export function codeSignalOf(text: string): string | undefined {
-  if (!/swoole|workerman|waitRequest|frankenphp|React|Amp/i.test(text)) return undefined;
+  // Cheap skip before parsing (most files): none of the distinctive names appears. Case-sensitive on
+  // purpose: /amp/i would match "timestamp" and "example" and parse half of a Symfony tree.
+  if (!/[Ss]woole|Workerman|waitRequest|frankenphp_handle_request|React\\Http|Amp\\Http/.test(text)) return undefined;
   const { program } = parsePhp(text);
   if (!program) return undefined;
   const aliases = new Map<string, string>(); // short name (lower) -> fully qualified (lower)
