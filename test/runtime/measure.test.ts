@@ -71,6 +71,19 @@ describe('runtime: php-leak measure statistics (synthetic)', () => {
     assert.equal(analyzeSeries(slowing, { warmup: 0, noiseFloor: 64 * 1024 }).verdict, 'inconclusive');
   });
 
+  it('one step of 2 MiB after a flat start (a cached allocator chunk), then flat: plateau; a step at the very end: inconclusive', () => {
+    // php-fpm + emalloc without efree was seen to do this: RSS flat, one 2 MiB step late in the run.
+    const step = (at: number) => series(40, (x) => 8_000_000 + (x >= at ? MB2 : 0));
+    const mid = analyzeSeries(step(2900), { warmup: 0, noiseFloor: 256 * 1024 });
+    assert.equal(mid.verdict, 'plateau', mid.reason);
+    assert.match(mid.reason, /one step of 2\.0 MiB/);
+    const end = analyzeSeries(step(3900), { warmup: 0, noiseFloor: 256 * 1024 });
+    assert.equal(end.verdict, 'inconclusive', end.reason);
+    // Two steps in the last part are growth, not a step.
+    const twice = series(40, (x) => 8_000_000 + (x >= 2300 ? MB2 : 0) + (x >= 3500 ? MB2 : 0));
+    assert.equal(analyzeSeries(twice, { warmup: 0, noiseFloor: 256 * 1024 }).verdict, 'leak');
+  });
+
   it('too few samples: inconclusive', () => {
     assert.equal(analyzeSeries(series(4, (x) => x * 1000), { warmup: 0, noiseFloor: 1 }).verdict, 'inconclusive');
   });

@@ -107,7 +107,9 @@ export interface AnalyzeOptions {
 
 /**
  * leak: the running maximum still rises in the last part of the run (by more than the noise
- *       floor and at least half as fast as in the first part).
+ *       floor and at least half as fast as in the first part), and not as one single step.
+ * A single step after a flat start (a cached allocator chunk) followed by a flat stretch is a
+ * plateau; a single step at the very end is inconclusive.
  * plateau: it does not rise in the last part (flat throughout, or growth that stopped).
  * inconclusive: too few samples, or growth that slows down without stopping (run longer).
  */
@@ -163,6 +165,32 @@ export function analyzeSeries(all: readonly Sample[], opts: AnalyzeOptions): Ana
           ? `grew ${fmt(growthFirst)} in the first part, then stopped (last part: ${fmt(growthLast)}, within the ${fmt(opts.noiseFloor)} noise floor)`
           : `flat: the peak rose ${fmt(growthFirst + growthLast)} over ${a.span} ${unit}s (noise floor ${fmt(opts.noiseFloor)})`,
     };
+  }
+  // Sustained growth rises again and again; a single step (an allocator caching one more
+  // 2 MB chunk, a buffer that doubled once) rises in one place. Split the last part into
+  // four windows and count those in which the peak rose by more than the noise floor.
+  const windows = 4;
+  const width = (x1 - split) / windows;
+  let rising = 0;
+  let lastRise = -1;
+  for (let w = 0; w < windows; w++) {
+    const from = split + w * width;
+    const to = w === windows - 1 ? x1 : from + width;
+    if (at(to) - at(from) > opts.noiseFloor) {
+      rising++;
+      lastRise = w;
+    }
+  }
+  if (rising <= 1 && growthFirst <= opts.noiseFloor) {
+    // One step, and flat before it.
+    if (lastRise >= 0 && lastRise < windows - 1) {
+      return {
+        ...a,
+        verdict: 'plateau',
+        reason: `one step of ${fmt(growthLast)}, then flat for the rest of the run (a cached allocator chunk or a buffer that grew once, not a leak)`,
+      };
+    }
+    return { ...a, verdict: 'inconclusive', reason: `one step of ${fmt(growthLast)} at the very end of the run: run longer to tell a step from a leak` };
   }
   if (envelopeLast >= 0.5 * envelopeFirst) {
     return {
