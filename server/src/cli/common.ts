@@ -1,4 +1,5 @@
 // What every php-leak subcommand shares.
+import { parseArgs, type ParseArgsConfig } from 'util';
 
 export interface CliIo {
   stdout: (s: string) => void;
@@ -33,4 +34,19 @@ export interface Command {
   usage: string;
   /** argv after the command name; returns the exit code. Throws UsageError for bad usage. */
   run(argv: string[], io: CliIo): Promise<number>;
+}
+
+/** util.parseArgs (strict), with its errors turned into one-line UsageErrors. */
+export function parseOptions<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs<T>({ strict: true, ...config });
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message.split('\n')[0] : String(e));
+  }
+}
+
+/** `php-leak cmd [own options] -- [a command line]`: the two halves (the second empty without `--`). */
+export function splitAtDoubleDash(argv: string[]): { own: string[]; rest: string[] } {
+  const dash = argv.indexOf('--');
+  return dash >= 0 ? { own: argv.slice(0, dash), rest: argv.slice(dash + 1) } : { own: argv, rest: [] };
 }

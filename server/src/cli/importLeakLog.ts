@@ -2,11 +2,10 @@
 // as findings on the workspace's C sources.
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import { leakLogFindings, parseLeakLog } from '../runtime/leaklog';
 import { formatRuntimeFindings } from '../runtime/report';
 import { SourceIndex } from '../runtime/sources';
-import { oneOf, UsageError, type CliIo, type Command } from './common';
+import { oneOf, parseOptions, UsageError, type CliIo, type Command } from './common';
 
 export const IMPORT_LEAK_LOG_USAGE = `Usage: php-leak import-leak-log FILE [options]
 
@@ -27,23 +26,16 @@ Exit codes: 0 no leak in the workspace's sources, 1 leaks found, 2 bad usage or 
 `;
 
 export async function runImportLeakLog(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        root: { type: 'string' },
-        format: { type: 'string' },
-        output: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message.split('\n')[0] : String(e));
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseOptions({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      root: { type: 'string' },
+      format: { type: 'string' },
+      output: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) {
     io.stdout(IMPORT_LEAK_LOG_USAGE);
     return 0;

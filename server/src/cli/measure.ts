@@ -2,12 +2,11 @@
 // long-running PHP process; verdict leak | plateau | inconclusive.
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import { packageVersion } from '../engine';
 import { chartData, chartSvg } from '../runtime/chart';
 import { formatMeasureJson, formatMeasureText } from '../runtime/format';
 import { LIMITS, MeasureError, measureScript, measureUrl, type MeasureResult } from '../runtime/measure';
-import { oneOf, UsageError, type CliIo, type Command } from './common';
+import { oneOf, parseOptions, splitAtDoubleDash, UsageError, type CliIo, type Command } from './common';
 
 export const MEASURE_USAGE = `Usage: php-leak measure --url URL --requests N (--pid PID | --fpm-master PID) [options]
        php-leak measure --script FILE [--call FUNCTION] --iterations N [--php PATH] [options] [-- php args]
@@ -46,37 +45,29 @@ function int(name: string, v: string | undefined): number | undefined {
 }
 
 export async function runMeasure(argv: string[], io: CliIo): Promise<number> {
-  const dash = argv.indexOf('--');
-  const own = dash >= 0 ? argv.slice(0, dash) : argv;
-  const phpArgs = dash >= 0 ? argv.slice(dash + 1) : [];
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: own,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        url: { type: 'string' },
-        requests: { type: 'string' },
-        pid: { type: 'string' },
-        'fpm-master': { type: 'string' },
-        batch: { type: 'string' },
-        'allow-remote': { type: 'boolean' },
-        script: { type: 'string' },
-        call: { type: 'string' },
-        iterations: { type: 'string' },
-        php: { type: 'string' },
-        warmup: { type: 'string' },
-        timeout: { type: 'string' },
-        'noise-floor': { type: 'string' },
-        format: { type: 'string' },
-        svg: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message.split('\n')[0] : String(e));
-  }
+  const { own, rest: phpArgs } = splitAtDoubleDash(argv);
+  const { values } = parseOptions({
+    args: own,
+    allowPositionals: false,
+    options: {
+      url: { type: 'string' },
+      requests: { type: 'string' },
+      pid: { type: 'string' },
+      'fpm-master': { type: 'string' },
+      batch: { type: 'string' },
+      'allow-remote': { type: 'boolean' },
+      script: { type: 'string' },
+      call: { type: 'string' },
+      iterations: { type: 'string' },
+      php: { type: 'string' },
+      warmup: { type: 'string' },
+      timeout: { type: 'string' },
+      'noise-floor': { type: 'string' },
+      format: { type: 'string' },
+      svg: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) {
     io.stdout(MEASURE_USAGE);
     return 0;

@@ -3,7 +3,6 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
-import { parseArgs } from 'util';
 import { createHash } from 'crypto';
 import {
   allRules,
@@ -21,7 +20,7 @@ import {
   type ProfileSetting,
   type SeveritySetting,
 } from '../engine';
-import { CliIo, oneOf, UsageError, type Command } from './common';
+import { CliIo, oneOf, parseOptions, UsageError, type Command } from './common';
 import { formatJson, formatSarif, formatText, type FileResult } from '../engine/report';
 import { ResultCache } from '../scanpool/cache';
 import { defaultPoolSize, ScanPool } from '../scanpool/pool';
@@ -54,33 +53,26 @@ Exit codes: 0 nothing reached --fail-on, 1 something did, 2 bad usage or an inte
 `;
 
 export async function runScan(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        format: { type: 'string' },
-        runtime: { type: 'string' },
-        'fail-on': { type: 'string' },
-        rule: { type: 'string', multiple: true },
-        include: { type: 'string', multiple: true },
-        exclude: { type: 'string', multiple: true },
-        'max-file-size': { type: 'string' },
-        'include-third-party': { type: 'boolean' },
-        jobs: { type: 'string' },
-        cache: { type: 'boolean' },
-        output: { type: 'string' },
-        'list-rules': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message.split('\n')[0] : String(e));
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseOptions({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string' },
+      runtime: { type: 'string' },
+      'fail-on': { type: 'string' },
+      rule: { type: 'string', multiple: true },
+      include: { type: 'string', multiple: true },
+      exclude: { type: 'string', multiple: true },
+      'max-file-size': { type: 'string' },
+      'include-third-party': { type: 'boolean' },
+      jobs: { type: 'string' },
+      cache: { type: 'boolean' },
+      output: { type: 'string' },
+      'list-rules': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
   if (values.help) {
     io.stdout(SCAN_USAGE);
     return 0;

@@ -2,11 +2,10 @@
 // allocated in the workspace's C sources, as findings (text, JSON or SARIF).
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import { formatRuntimeFindings } from '../runtime/report';
 import { runValgrind } from '../runtime/valgrind';
 import { groupDigits } from '../runtime/stats';
-import { oneOf, UsageError, type CliIo, type Command } from './common';
+import { oneOf, parseOptions, splitAtDoubleDash, UsageError, type CliIo, type Command } from './common';
 
 export const VALGRIND_USAGE = `Usage: php-leak valgrind [options] -- php [php args] script.php [script args]
 
@@ -29,28 +28,20 @@ Exit codes: 0 nothing lost in the workspace's sources, 1 leaks found, 2 bad usag
 `;
 
 export async function runValgrindCommand(argv: string[], io: CliIo): Promise<number> {
-  const dash = argv.indexOf('--');
-  const own = dash >= 0 ? argv.slice(0, dash) : argv;
-  const command = dash >= 0 ? argv.slice(dash + 1) : [];
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: own,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        root: { type: 'string' },
-        format: { type: 'string' },
-        output: { type: 'string' },
-        log: { type: 'string' },
-        timeout: { type: 'string' },
-        valgrind: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message.split('\n')[0] : String(e));
-  }
+  const { own, rest: command } = splitAtDoubleDash(argv);
+  const { values } = parseOptions({
+    args: own,
+    allowPositionals: false,
+    options: {
+      root: { type: 'string' },
+      format: { type: 'string' },
+      output: { type: 'string' },
+      log: { type: 'string' },
+      timeout: { type: 'string' },
+      valgrind: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) {
     io.stdout(VALGRIND_USAGE);
     return 0;

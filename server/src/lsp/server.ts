@@ -167,12 +167,21 @@ export function startServer(connection: Connection): void {
     return detectProfile(settings.runtime, dir, fsPath ? folderOf(fsPath) : undefined, undefined, workspaceView(settings));
   }
 
+  // Compiled globs per settings object (settings are cached per document, so this runs on
+  // every validation: compile once, not on each keystroke).
+  const filters = new WeakMap<Settings, ReturnType<typeof compileFilter>>();
+
   function isExcluded(fsPath: string, settings: Settings): boolean {
     const folder = folderOf(fsPath);
     if (!folder) return false;
     const rel = path.relative(folder, fsPath).split(path.sep).join('/');
-    return compileFilter(settings).excluded(rel);
+    let filter = filters.get(settings);
+    if (!filter) filters.set(settings, (filter = compileFilter(settings)));
+    return filter.excluded(rel);
   }
+
+  /** Open documents by file system path: the workspace view reads them instead of the disk. */
+  const openByPath = new Map<string, string>(); // fsPath -> URI
 
   // ---------- diagnostics ----------
 
@@ -224,7 +233,10 @@ export function startServer(connection: Connection): void {
         include: settings.include,
         exclude: settings.exclude,
         maxFileSize: settings.maxFileSize,
-        overrides: (file) => documents.all().find((d) => fsPathOf(d.uri) === file)?.getText(),
+        overrides: (file) => {
+          const uri = openByPath.get(file);
+          return uri ? documents.get(uri)?.getText() : undefined;
+        },
       });
     }
     return workspace;
@@ -362,7 +374,14 @@ export function startServer(connection: Connection): void {
     revalidateAll();
   });
 
-  documents.onDidOpen((e) => schedule(e.document, 0));
+  documents.onDidOpen((e) => {
+    const fsPath = fsPathOf(e.document.uri);
+    if (fsPath) {
+      openByPath.set(fsPath, e.document.uri);
+      workspace?.invalidate(fsPath); // the editor's text now wins over the disk's
+    }
+    schedule(e.document, 0);
+  });
   documents.onDidChangeContent((e) => {
     const fsPath = fsPathOf(e.document.uri);
     workspace?.invalidate(fsPath);
@@ -375,6 +394,11 @@ export function startServer(connection: Connection): void {
     timers.delete(uri);
     open.delete(uri);
     settingsCache.delete(uri);
+    const fsPath = fsPathOf(uri);
+    if (fsPath && openByPath.get(fsPath) === uri) {
+      openByPath.delete(fsPath);
+      workspace?.invalidate(fsPath); // back to the disk's text
+    }
     if (scanned.has(uri)) void reanalyzeFromDisk(uri);
     else publish(uri, undefined);
   });
