@@ -4,7 +4,9 @@
 // quick fixes.
 import * as assert from 'assert';
 import { analyze, describeAt, initEngine, type Finding, type WorkspaceView } from '../../server/src/engine';
-import growth from '../../server/src/engine/rules/php-unbounded-static-growth';
+import growth, { growthFindings } from '../../server/src/engine/rules/php-unbounded-static-growth';
+import unproven from '../../server/src/engine/rules/php-unproven-static-growth';
+import type { Rule } from '../../server/src/engine';
 import listener from '../../server/src/engine/rules/php-listener-per-request';
 import timer from '../../server/src/engine/rules/php-timer-per-request';
 import buffered from '../../server/src/engine/rules/php-buffered-result-retained';
@@ -14,11 +16,23 @@ const php = (...lines: string[]) => lines.join('\n') + '\n';
 const LR = 'long-running' as const;
 const CONTROLLER = '/app/app/controller/TestController.php';
 
+/**
+ * Both halves of the growth check (php-unbounded-static-growth, plus what it leaves to
+ * the off-by-default php-unproven-static-growth, as information): these cases test the
+ * containers and growth forms, whatever the evidence of per-request growth.
+ */
+const growthBoth: Rule = {
+  meta: growth.meta,
+  check: (ctx) => [...growthFindings(ctx, false), ...growthFindings(ctx, true).map((f) => ({ ...f, severity: 'information' as const }))],
+};
+/** Options turning php-unproven-static-growth on. */
+const UNPROVEN_ON = { 'php-unproven-static-growth': 'information' } as const;
+
 // ---------------------------------------------------------------------------
 // Long-lived containers: singletons, worker loops, captures
 
 ruleTester(
-  growth,
+  growthBoth,
   {
     valid: [
       {
@@ -189,13 +203,23 @@ describe('php-unbounded-static-growth: request reachability (single file)', () =
     assert.match(f[2].message, /Not reached from a request entry point/);
   });
 
-  it('without any entry point (a library file): warning with evidence of per-request growth, information without', () => {
+  it('without any entry point (a library file): warning with evidence of per-request growth; the rest only from php-unproven-static-growth, off by default', () => {
     // Lines 8 and 12 append request input (`$request->…`): the profile default, warning.
     // Line 13 appends a plain parameter in an uncalled method: nothing shows it runs per
-    // request (a boot-time registry looks the same), so information (docs/accuracy.md, "PHP code").
-    const f = run(code.replace('OrderController', 'Order'), '/app/src/Order.php');
-    assert.deepStrictEqual(f.map((x) => x.severity), ['warning', 'warning', 'information']);
-    assert.match(f[2].message, /No request entry point in the workspace/);
+    // request (a boot-time registry looks the same), so it is left to the off-by-default
+    // php-unproven-static-growth (docs/accuracy.md, "PHP code").
+    const lib = code.replace('OrderController', 'Order');
+    const f = run(lib, '/app/src/Order.php');
+    assert.deepStrictEqual(f.map((x) => x.severity), ['warning', 'warning']);
+    const on = analyze({ path: '/app/src/Order.php', text: lib, language: 'php' }, { profile: LR, rules: UNPROVEN_ON }, [growth, unproven]).findings;
+    assert.deepStrictEqual(on.map((x) => [x.ruleId, x.severity]), [
+      ['php-unbounded-static-growth', 'warning'],
+      ['php-unbounded-static-growth', 'warning'],
+      ['php-unproven-static-growth', 'information'],
+    ]);
+    assert.match(on[2].message, /No request entry point in the workspace/);
+    // Off by default.
+    assert.deepStrictEqual(analyze({ path: '/app/src/Order.php', text: lib, language: 'php' }, { profile: LR }, [growth, unproven]).findings.length, 2);
   });
 
   it('under php-fpm: silent by default; `phpLeak.rules` information makes it show, at that severity', () => {
@@ -592,7 +616,7 @@ describe('php: hover on a long-lived container declaration', () => {
 
 describe('php-unbounded-static-growth: more quick fixes', () => {
   before(() => initEngine());
-  const fixesOf = (code: string): Finding['fixes'] => analyze({ path: '/w/lib/A.php', text: code, language: 'php' }, { profile: LR }, [growth]).findings[0]?.fixes;
+  const fixesOf = (code: string): Finding['fixes'] => analyze({ path: '/w/lib/A.php', text: code, language: 'php' }, { profile: LR, rules: UNPROVEN_ON }, [growth, unproven]).findings[0]?.fixes;
 
   it('"reset it after use" before the final return, and "make it local" for a private static used in one method', () => {
     const code = php(
@@ -616,7 +640,7 @@ describe('php-unbounded-static-growth: more quick fixes', () => {
     assert.ok(local);
     const fixed = applyEdits(code, local.edits);
     assert.strictEqual(fixed, php('<?php', 'class A {', '    public function render($rows) {', '        $buf = [];', '        foreach ($rows as $r) { $buf[] = $r; }', "        return implode(',', $rows);", '    }', '}'));
-    assert.deepStrictEqual(analyze({ path: '/w/lib/A.php', text: fixed, language: 'php' }, { profile: LR }, [growth]).findings, []);
+    assert.deepStrictEqual(analyze({ path: '/w/lib/A.php', text: fixed, language: 'php' }, { profile: LR, rules: UNPROVEN_ON }, [growth, unproven]).findings, []);
   });
 
   it('"make it local" turns `static $x` into a plain local', () => {

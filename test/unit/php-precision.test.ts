@@ -5,6 +5,8 @@
 import * as assert from 'assert';
 import { analyze, initEngine } from '../../server/src/engine';
 import growth from '../../server/src/engine/rules/php-unbounded-static-growth';
+import unproven from '../../server/src/engine/rules/php-unproven-static-growth';
+import { allRules } from '../../server/src/engine/registry';
 
 const php = (...lines: string[]) => `<?php\n${lines.join('\n')}\n`;
 const LIB = '/lib/src/Lib.php';
@@ -21,10 +23,22 @@ function messages(code: string, path = LIB): string[] {
   return analyze({ path, text: code, language: 'php' }, { profile: 'long-running' }, [growth]).findings.map((f) => f.message);
 }
 
+/** What php-unproven-static-growth reports when turned on (it is off by default). */
+function runUnproven(code: string, path = LIB): Array<[number, string, string]> {
+  const res = analyze({ path, text: code, language: 'php' }, { profile: 'long-running', rules: { 'php-unproven-static-growth': 'information' } }, [growth, unproven]);
+  assert.deepStrictEqual(res.failures, []);
+  return res.findings.map((f) => [f.range.start.line + 1, f.ruleId, f.severity]);
+}
+
+/** Every rule with its defaults: what a user sees without settings. */
+function runDefaults(code: string, path = LIB): string[] {
+  return analyze({ path, text: code, language: 'php' }, { profile: 'long-running' }, allRules).findings.map((f) => `${f.range.start.line + 1} ${f.ruleId}`);
+}
+
 describe('php precision: no request entry point in the workspace (library code)', () => {
   before(() => initEngine());
 
-  it('a boot-time registry (an append of a parameter, a keyed write by a plain parameter): information, saying why', () => {
+  it('a boot-time registry (an append of a parameter, a keyed write by a plain parameter): silent by default, information from php-unproven-static-growth when enabled, saying why', () => {
     // (Methods named like registration APIs — addVcsPattern(), alias(), macro() — were
     // already left out unless reached; these names say nothing either way.)
     const code = php(
@@ -35,11 +49,14 @@ describe('php precision: no request entry point in the workspace (library code)'
       '    public static function put($from, $to) { self::$handlers[$from] = $to; }',
       '}',
     );
-    assert.deepStrictEqual(run(code), [
-      [5, 'information'],
-      [6, 'information'],
+    assert.deepStrictEqual(run(code), []);
+    assert.deepStrictEqual(runDefaults(code), []);
+    assert.deepStrictEqual(runUnproven(code), [
+      [5, 'php-unproven-static-growth', 'information'],
+      [6, 'php-unproven-static-growth', 'information'],
     ]);
-    assert.match(messages(code)[0], /No request entry point in the workspace, and nothing shows that this runs per request/);
+    const res = analyze({ path: LIB, text: code, language: 'php' }, { profile: 'long-running', rules: { 'php-unproven-static-growth': 'information' } }, [unproven]);
+    assert.match(res.findings[0].message, /No request entry point in the workspace, and nothing shows that this runs per request/);
   });
 
   it('invalid: a key from the client (an IP parameter, an entity id, request input, the clock) stays a warning', () => {
@@ -64,6 +81,8 @@ describe('php precision: no request entry point in the workspace (library code)'
       [12, 'warning'],
       [13, 'warning'],
     ]);
+    // The two halves never report the same write: turning the unproven rule on adds nothing here.
+    assert.deepStrictEqual(runUnproven(code).map(([, id]) => id).filter((id) => id !== 'php-unbounded-static-growth'), []);
     assert.match(messages(code)[0], /one entry per distinct requestIp \(a client address/);
   });
 
@@ -88,7 +107,7 @@ describe('php precision: no request entry point in the workspace (library code)'
     ]);
   });
 
-  it('object identity keys (spl_object_id/hash, `$this->getId()`): information without entry points', () => {
+  it('object identity keys (spl_object_id/hash, `$this->getId()`): unproven without entry points (off by default)', () => {
     const code = php(
       'trait HasGlobalScopes {',
       '    protected static array $globalScopes = [];',
@@ -99,9 +118,10 @@ describe('php precision: no request entry point in the workspace (library code)'
       '    public function init() { self::$share[$this->getShareId()] = $this->map; }',
       '}',
     );
-    assert.deepStrictEqual(run(code), [
-      [4, 'information'],
-      [8, 'information'],
+    assert.deepStrictEqual(run(code), []);
+    assert.deepStrictEqual(runUnproven(code), [
+      [4, 'php-unproven-static-growth', 'information'],
+      [8, 'php-unproven-static-growth', 'information'],
     ]);
   });
 });

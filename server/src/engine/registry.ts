@@ -19,6 +19,7 @@ import webmanMemoryMonitorOff from './rules/webman-memory-monitor-off';
 import webmanMonitorMemoryLimitUnbounded from './rules/webman-monitor-memory-limit-unbounded';
 import octaneMaxRequestsDisabled from './rules/octane-max-requests-disabled';
 import phpUnboundedStaticGrowth from './rules/php-unbounded-static-growth';
+import phpUnprovenStaticGrowth from './rules/php-unproven-static-growth';
 import phpListenerPerRequest from './rules/php-listener-per-request';
 import phpTimerPerRequest from './rules/php-timer-per-request';
 import phpBufferedResultRetained from './rules/php-buffered-result-retained';
@@ -26,7 +27,7 @@ import phpBufferedResultRetained from './rules/php-buffered-result-retained';
 export const allRules: Rule[] = [cProcessHeapLeak, cRequestHeapLeak, cMismatchedFree, cDoubleFree, cRefcountLeak, fpmMaxRequests, iniMemoryLimitUnbounded,
   // configuration: the settings that decide whether a leak takes a server down
   iniMemoryLimitHigh, iniGcDisabled, mysqlndMemorySettings, rrWorkerRecyclingMissing, rrWorkerMemoryAboveLimit, swooleMaxRequestMissing, swooleMaxRequestIneffective, webmanMemoryMonitorOff, webmanMonitorMemoryLimitUnbounded, octaneMaxRequestsDisabled,
-  phpUnboundedStaticGrowth, phpListenerPerRequest, phpTimerPerRequest, phpBufferedResultRetained];
+  phpUnboundedStaticGrowth, phpUnprovenStaticGrowth, phpListenerPerRequest, phpTimerPerRequest, phpBufferedResultRetained];
 
 const byId = new Map(allRules.map((r) => [r.meta.id, r]));
 

@@ -8,10 +8,11 @@
 // request an entry point handles (reached through unconditional calls);
 // information when the workspace has request entry points and none reaches it.
 // Without any request entry point (a library, or a runtime whose entry points we cannot
-// see), a warning needs evidence from the code itself that the growth follows the traffic
+// see), a finding needs evidence from the code itself that the growth follows the traffic
 // (a key from the clock, a fresh value, request input, an entity id or a client address;
-// an append of request input or in a function handed the request); the rest is
-// information.
+// an append of request input or in a function handed the request). The rest is left to
+// php-unproven-static-growth, which is off by default: on Debian's PHP libraries every
+// such finding reviewed was a boot-time registry or a cache of names (docs/accuracy.md).
 import { spanOf, type PhpNode } from '../php/parse';
 import { nameOf, sourceOf, type Container, type FunctionScope, type PhpFileModel } from '../php/scopes';
 import { fileGrowths, perRequestEvidence, type Growth } from '../php/growth';
@@ -86,7 +87,7 @@ function reachLine(reach: Reach, evidence?: string): string {
     default:
       return evidence
         ? `**Reached:** unknown (no request entry point found: controllers, middleware, request handlers, worker loops). **Evidence that it follows the traffic:** ${evidence}.`
-        : '**Reached:** unknown (no request entry point found: controllers, middleware, request handlers, worker loops), and nothing in the code shows that it runs per request or that its keys grow with the traffic (boot-time registries and caches keyed by names of the code look the same): reported as information.';
+        : '**Reached:** unknown (no request entry point found: controllers, middleware, request handlers, worker loops), and nothing in the code shows that it runs per request or that its keys grow with the traffic (boot-time registries and caches keyed by names of the code look the same): reported only by php-unproven-static-growth, off by default.';
   }
 }
 
@@ -259,6 +260,45 @@ function localFix(g: Growth, scope: FunctionScope, model: PhpFileModel, ctx: Rul
   return { title: `Make \`${c.display}\` a local variable of ${scope.displayName} (only used there)`, edits };
 }
 
+/**
+ * The growth findings of one file. `unproven` selects the other half: growth with no
+ * request entry point in the workspace and no evidence in the code that it follows the
+ * traffic (reported by php-unproven-static-growth, off by default).
+ */
+export function growthFindings(ctx: RuleContext, unproven: boolean): RawFinding[] {
+  const pm = phpModelOf(ctx);
+  if (!pm) return [];
+  const { model, index } = pm;
+  const text = ctx.doc.text;
+  const findings: RawFinding[] = [];
+  ctx.checkBudget();
+  for (const { scope, growth: g, bound, registry } of fileGrowths(model, text)) {
+    ctx.checkBudget();
+    if (bound) continue;
+    const c = g.access.container;
+    const span = spanOf(g.target);
+    if (!span) continue;
+    const reach = reachAt(index, scope, g.at, model);
+    // No entry point to decide by: ask the code for evidence that it follows the traffic.
+    const evidence = reach.state === 'unknown' ? perRequestEvidence(g, scope) : undefined;
+    const weak = reach.state === 'unknown' && !evidence;
+    if (weak !== unproven) continue;
+    // A registration API (macro(), extend(), addStyle()…) is reported only when a request reaches it.
+    if (registry && reach.state !== 'every' && reach.state !== 'some') continue;
+    const containerText = sourceOf(text, g.access.containerNode);
+    const fixes = [boundFix(g, ctx, containerText), resetFix(g, scope, ctx, containerText), localFix(g, scope, model, ctx)].filter((f): f is Fix => !!f);
+    findings.push({
+      message: messageOf(g, reach, weak),
+      range: ctx.lines.range(span.start, span.end),
+      hover: hoverOf(g, scope, ctx.profile, containerText, reach, evidence),
+      related: relatedOf(c, ctx),
+      fixes: fixes.length ? fixes : undefined,
+      severity: ctx.profile === 'long-running' && !weak ? severityOfReach(reach) : undefined,
+    });
+  }
+  return findings;
+}
+
 const rule: Rule = {
   meta: {
     id: 'php-unbounded-static-growth',
@@ -269,37 +309,6 @@ const rule: Rule = {
     defaultSeverity: { fpm: 'off', 'long-running': 'warning' },
     category: 'php-code',
   },
-  check(ctx) {
-    const pm = phpModelOf(ctx);
-    if (!pm) return [];
-    const { model, index } = pm;
-    const text = ctx.doc.text;
-    const findings: RawFinding[] = [];
-    ctx.checkBudget();
-    for (const { scope, growth: g, bound, registry } of fileGrowths(model, text)) {
-      ctx.checkBudget();
-      if (bound) continue;
-      const c = g.access.container;
-      const span = spanOf(g.target);
-      if (!span) continue;
-      const reach = reachAt(index, scope, g.at, model);
-      // No entry point to decide by: ask the code for evidence that it follows the traffic.
-      const evidence = reach.state === 'unknown' ? perRequestEvidence(g, scope) : undefined;
-      const weak = reach.state === 'unknown' && !evidence;
-      // A registration API (macro(), extend(), addStyle()…) is reported only when a request reaches it.
-      if (registry && reach.state !== 'every' && reach.state !== 'some') continue;
-      const containerText = sourceOf(text, g.access.containerNode);
-      const fixes = [boundFix(g, ctx, containerText), resetFix(g, scope, ctx, containerText), localFix(g, scope, model, ctx)].filter((f): f is Fix => !!f);
-      findings.push({
-        message: messageOf(g, reach, weak),
-        range: ctx.lines.range(span.start, span.end),
-        hover: hoverOf(g, scope, ctx.profile, containerText, reach, evidence),
-        related: relatedOf(c, ctx),
-        fixes: fixes.length ? fixes : undefined,
-        severity: ctx.profile === 'long-running' ? (weak ? 'information' : severityOfReach(reach)) : undefined,
-      });
-    }
-    return findings;
-  },
+  check: (ctx) => growthFindings(ctx, false),
 };
 export default rule;
