@@ -40,6 +40,26 @@ export interface CfgNode {
    * body): findings point here.
    */
   origin?: Node;
+  /** Set with `origin`: which expansion the node belongs to. */
+  expansion?: Expansion;
+}
+
+/**
+ * One expansion of a same-file macro in a function's CFG. The nodes of a macro's
+ * parsed body live in a tree of their own (macros.ts) whose offsets mean nothing in
+ * the document, and two uses of a macro with the same arguments share those nodes:
+ * the expansion tells them apart and says where, in the function, they come from.
+ */
+export interface Expansion {
+  /**
+   * Unique within the CFG (a macro used twice, or a macro expanded inside another,
+   * gets a new one): with a node's offsets, identifies that node in this expansion.
+   */
+  id: number;
+  /** The invocation in the function's own text (`FREE_BUF(p)` of `FREE_BUF(p);`): what findings point at. */
+  invocation: Node;
+  /** The macro invoked there, then the macros expanded inside it down to this expansion, outermost first. */
+  macros: string[];
 }
 
 /** What the CFG needs to expand same-file macros. */
@@ -189,6 +209,8 @@ class Builder {
   private labels = new Map<string, number>();
   /** The invoking statement while lowering a macro's body; the macros being expanded. */
   private origin: Node | undefined;
+  private expansion: Expansion | undefined;
+  private expansions = 0;
   private expanding: string[] = [];
 
   constructor(private readonly macros?: MacroContext) {}
@@ -197,6 +219,7 @@ class Builder {
     const id = this.nodes.length;
     const node: CfgNode = { id, kind, ast, succ };
     if (this.origin) node.origin = this.origin;
+    if (this.expansion) node.expansion = this.expansion;
     this.nodes.push(node);
     return id;
   }
@@ -211,13 +234,20 @@ class Builder {
     const stmts = m.table.expand(name, args, (body) => changesFlow(body, m.known));
     if (!stmts) return undefined;
     const saved = this.origin;
+    const outer = this.expansion;
     this.origin = saved ?? s;
+    this.expansion = {
+      id: ++this.expansions,
+      invocation: outer?.invocation ?? e,
+      macros: [...(outer?.macros ?? []), name],
+    };
     this.expanding.push(name);
     try {
       return this.block(stmts, next, lc);
     } finally {
       this.expanding.pop();
       this.origin = saved;
+      this.expansion = outer;
     }
   }
 

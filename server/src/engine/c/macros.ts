@@ -11,7 +11,7 @@
 // parse, and names defined twice with different bodies are left alone. The
 // parsed bodies live until dispose().
 import type { Node, Tree } from 'web-tree-sitter';
-import { parseC } from './parser';
+import { CParseError, parseC } from './parser';
 
 export interface MacroDef {
   name: string;
@@ -99,6 +99,8 @@ function definitionsIn(root: Node): Node[] {
 
 export class MacroTable {
   private readonly defs = new Map<string, MacroDef | null>();
+  /** The first `#define` of each name (a node of the document's tree). */
+  private readonly nodes = new Map<string, Node>();
   private readonly trees: Tree[] = [];
   private readonly expansions = new Map<string, Node[] | null>();
   /** The macro and arguments each expansion's tree was parsed for (cache.ts finds its nodes again). */
@@ -120,13 +122,21 @@ export class MacroTable {
       }
       const def: MacroDef = { name, params, variadic, body };
       const prev = this.defs.get(name);
-      if (prev === undefined) this.defs.set(name, body && !body.includes('#') ? def : null);
+      if (prev === undefined) {
+        this.defs.set(name, body && !body.includes('#') ? def : null);
+        this.nodes.set(name, d);
+      }
       else if (prev && (prev.body !== body || String(prev.params) !== String(params))) this.defs.set(name, null);
     }
   }
 
   has(name: string): boolean {
     return !!this.defs.get(name);
+  }
+
+  /** The `#define` of an expandable macro in the document (undefined: unknown or not expanded). */
+  definition(name: string): Node | undefined {
+    return this.defs.get(name) ? this.nodes.get(name) : undefined;
   }
 
   /** What the table knows of `name`, as a string (the per-function cache compares it between documents). */
@@ -181,7 +191,14 @@ export class MacroTable {
   }
 
   private parse(text: string): Node[] | undefined {
-    const tree = parseC(WRAP_HEAD + text + WRAP_TAIL);
+    let tree: Tree;
+    try {
+      tree = parseC(WRAP_HEAD + text + WRAP_TAIL);
+    } catch (e) {
+      // The parser trapped twice on the body (parser.ts): the macro is left alone, like one that does not parse.
+      if (e instanceof CParseError) return undefined;
+      throw e;
+    }
     this.trees.push(tree);
     return statementsOf(tree);
   }
@@ -222,5 +239,6 @@ export class MacroTable {
     this.trees.length = 0;
     this.expansions.clear();
     this.sources.clear();
+    this.nodes.clear();
   }
 }

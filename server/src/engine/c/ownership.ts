@@ -37,12 +37,26 @@ import { calleesIn, fileGlobals, findUnits, type FunctionUnit } from './units';
 
 export type AllocState = 'A' | 'R' | 'T' | 'E' | 'N' | 'L' | 'C';
 
+/**
+ * Where a node of a same-file macro's expansion (cfg.ts) comes from: its own
+ * offsets are those of the macro's parsed body, not of the document, so findings
+ * point at the invocation instead (plain data besides the node: cache.ts keeps it).
+ */
+export interface MacroVia {
+  /** The macro invocation in the function's text (`FREE_BUF(p)`). */
+  invocation: Node;
+  /** The macro invoked there, then the macros expanded inside it, outermost first. */
+  macros: string[];
+}
+
 export interface AllocSite {
   id: number;
-  /** The allocation call expression. */
+  /** The allocation call expression (in a macro's parsed body when `via` is set: its offsets are not the document's). */
   call: Node;
   /** The callee identifier (malloc in `malloc(n)`). */
   callee: Node;
+  /** Set when the call lies in the expansion of a same-file macro: report at `via.invocation`. */
+  via?: MacroVia;
   fn: string;
   family: Family;
   /** The variable the block was stored in. */
@@ -84,8 +98,14 @@ export type SummaryLookup = (name: string) => FunctionSummary | undefined;
 
 export interface LeakPoint {
   kind: ExitKind | 'overwrite';
-  /** The exit statement (return, RETURN_* statement), the function body for 'end', the assignment for 'overwrite'. */
+  /**
+   * The exit statement (return, RETURN_* statement), the function body for 'end', the assignment for
+   * 'overwrite'; always a node of the function's text (the invoking statement for an exit or an
+   * overwrite inside an expanded macro).
+   */
   node: Node;
+  /** Set when the exit or the overwrite lies in the expansion of a same-file macro. */
+  via?: MacroVia;
   /** The CFG exit node (absent for 'overwrite'). */
   cfgNode?: number;
 }
@@ -99,7 +119,7 @@ export interface SiteReport {
   leftFunction: boolean;
   /** realloc-like calls consumed it on some path. */
   reallocated: boolean;
-  /** Deallocator calls that released it. */
+  /** Deallocator calls that released it, as written in the function (the macro invocation for one inside an expanded macro). */
   releases: Node[];
   /**
    * For each leaking exit: whether inserting `release(var);` before it is safe
@@ -109,7 +129,10 @@ export interface SiteReport {
 }
 
 export interface DeallocEvent {
+  /** The deallocator call (in a macro's parsed body when `via` is set: its offsets are not the document's). */
   call: Node;
+  /** Set when the call lies in the expansion of a same-file macro: report at `via.invocation`. */
+  via?: MacroVia;
   fn: string;
   /** The states of the released argument on the paths reaching the call; site undefined: not a tracked block. */
   seen: Array<{ site?: AllocSite; state?: AllocState }>;
@@ -136,6 +159,8 @@ export interface OwnershipAnalysis {
   units: UnitAnalysis[];
   /** Summaries of the file's plain C functions, by name. */
   summaries: Map<string, FunctionSummary>;
+  /** The `#define` of a same-file macro the analysis expanded (for related locations). */
+  macroDefinition(name: string): Node | undefined;
   dispose(): void;
 }
 
@@ -321,13 +346,13 @@ const ZVAL_ACCESSORS = new Set<string>([
 ]);
 
 class UnitAnalyzer {
-  private readonly sitesByCall = new Map<number, AllocSite>();
+  private readonly sitesByCall = new Map<string, AllocSite>();
   private readonly sites: AllocSite[] = [];
   private readonly leaks = new Map<number, Map<string, LeakPoint>>();
   private readonly handled = new Set<number>();
   private readonly left = new Set<number>();
   private readonly reallocated = new Set<number>();
-  private readonly releases = new Map<number, Map<number, Node>>();
+  private readonly releases = new Map<number, Map<string, Node>>();
   /** By call and released argument (a helper may release several arguments of one call). */
   private readonly deallocs = new Map<string, DeallocEvent>();
   private readonly exitStates = new Map<number, PState[]>();
@@ -355,6 +380,8 @@ class UnitAnalyzer {
   private readonly watchGlobals = new Set<string>();
   /** Variables given to Z_ADDREF_P & co.: the path remembers whether they were handed over before. */
   private readonly watchAddref = new Set<string>();
+  /** The CFG node being evaluated: its expansion, if any, places the nodes it evaluates. */
+  private current: CfgNode | undefined;
 
   constructor(
     readonly unit: FunctionUnit,
@@ -489,6 +516,7 @@ class UnitAnalyzer {
       s.add(key);
       if (s.size > MAX_STATES_PER_NODE || ++steps > MAX_STEPS) throw new TooComplex();
       const node = this.cfg.nodes[id];
+      this.current = node;
       switch (node.kind) {
         case 'entry':
         case 'noop':
@@ -571,7 +599,12 @@ class UnitAnalyzer {
             set.add(out.sites.get(sid) ?? 'L');
           }
           for (const [site, state] of out.sites) {
-            if (state === 'A') this.leak(site, { kind: node.exitKind ?? 'end', node: node.origin ?? node.ast!, cfgNode: id });
+            if (state === 'A') {
+              const p: LeakPoint = { kind: node.exitKind ?? 'end', node: node.origin ?? node.ast!, cfgNode: id };
+              const via = this.via();
+              if (via) p.via = via;
+              this.leak(site, p);
+            }
           }
           break;
         }
@@ -620,8 +653,30 @@ class UnitAnalyzer {
     return { returns, params, isStatic: this.unit.isStatic };
   }
 
+  /** Where the node being evaluated comes from when it lies in an expanded macro. */
+  private via(): MacroVia | undefined {
+    const x = this.current?.expansion;
+    return x ? { invocation: x.invocation, macros: x.macros } : undefined;
+  }
+
+  /**
+   * A key naming a node of the CFG node being evaluated: its offsets, prefixed in an
+   * expansion by the expansion's id (a macro's parsed body has offsets of its own, and
+   * two uses of a macro with the same arguments share its nodes).
+   */
+  private nodeKey(n: Node): string {
+    const x = this.current?.expansion;
+    return x ? `${x.id}/${n.startIndex}:${n.endIndex}` : `${n.startIndex}:${n.endIndex}`;
+  }
+
   private leak(site: number, p: LeakPoint): void {
     if (this.sites[site].param !== undefined) return;
+    if (p.kind === 'overwrite' && this.current?.origin) {
+      // An assignment inside an expanded macro: shown at the statement invoking it.
+      p = { ...p, node: this.current.origin };
+      const via = this.via();
+      if (via) p.via = via;
+    }
     let m = this.leaks.get(site);
     if (!m) this.leaks.set(site, (m = new Map()));
     const k = `${p.kind}:${p.node.startIndex}`;
@@ -641,9 +696,11 @@ class UnitAnalyzer {
       for (const l of leaks) {
         if (l.cfgNode === undefined) continue;
         const states = this.exitStates.get(l.cfgNode) ?? [];
+        const origin = this.cfg.nodes[l.cfgNode].origin;
         insertSafe.set(
           l.cfgNode,
-          states.every((st) => st.vars.get(site.variable) === site.id && okStates.includes(st.sites.get(site.id)!)),
+          states.every((st) => st.vars.get(site.variable) === site.id && okStates.includes(st.sites.get(site.id)!)) &&
+            (!origin || this.insertableBeforeMacro(origin, site.variable)),
         );
       }
       sites.push({
@@ -665,6 +722,34 @@ class UnitAnalyzer {
       scopes: this.scopes,
       summary: this.unit.kind === 'other' || this.unit.kind === 'helper' ? this.summary() : undefined,
     };
+  }
+
+  /**
+   * Whether a release of `variable` inserted before the statement `origin`, which invokes a
+   * macro with an exit in its body, is right for every path through it: every path through
+   * the expansion ends inside it (no conditional exit the other paths walk past) and its
+   * body does not name the variable (no use after the inserted release).
+   */
+  private insertableBeforeMacro(origin: Node, variable: string): boolean {
+    const nodes = this.cfg.nodes;
+    const inside = (id: number) => nodes[id].origin === origin;
+    // The expansion's entries (reached from outside it), then what the paths from them reach.
+    const stack = nodes.filter((n) => !inside(n.id)).flatMap((n) => n.succ.filter(inside));
+    const seen = new Set<number>();
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const n = nodes[id];
+      for (const x of [n.ast, n.value]) {
+        if (x && (x.type === 'identifier' ? x.text === variable : x.descendantsOfType('identifier').some((i) => i?.text === variable))) return false;
+      }
+      for (const m of n.succ) {
+        if (!inside(m)) return false; // a path leaves the macro without exiting
+        stack.push(m);
+      }
+    }
+    return seen.size > 0;
   }
 
   // ------------------------------------------------------------ conditions
@@ -1301,10 +1386,13 @@ class UnitAnalyzer {
   }
 
   private site(call: Node, callee: Node, fn: string, family: Family, variable: string, alloc: Allocator, args: Node[]): AllocSite {
-    let s = this.sitesByCall.get(call.startIndex);
+    const key = this.nodeKey(call);
+    let s = this.sitesByCall.get(key);
     if (!s) {
       s = { id: this.sites.length, call, callee, fn, family, variable, sizeBytes: sizeOf(alloc, args) };
-      this.sitesByCall.set(call.startIndex, s);
+      const via = this.via();
+      if (via) s.via = via;
+      this.sitesByCall.set(key, s);
       this.sites.push(s);
     }
     return s;
@@ -1464,14 +1552,20 @@ class UnitAnalyzer {
       this.handled.add(site);
       let m = this.releases.get(site);
       if (!m) this.releases.set(site, (m = new Map()));
-      m.set(n.startIndex, n);
+      const via = this.via();
+      m.set(via ? `${via.invocation.startIndex}:${via.invocation.endIndex}` : this.nodeKey(n), via?.invocation ?? n);
     }
   }
 
   private deallocEvent(n: Node, fn: string, families: Family[] | undefined, arg: Node | undefined): DeallocEvent {
-    const key = `${n.startIndex}:${arg?.startIndex ?? -1}`;
+    const key = `${this.nodeKey(n)}:${arg?.startIndex ?? -1}`;
     let ev = this.deallocs.get(key);
-    if (!ev) this.deallocs.set(key, (ev = { call: n, fn, seen: [], families }));
+    if (!ev) {
+      ev = { call: n, fn, seen: [], families };
+      const via = this.via();
+      if (via) ev.via = via;
+      this.deallocs.set(key, ev);
+    }
     return ev;
   }
 }
@@ -1618,6 +1712,7 @@ export function analyzeOwnership(
     return {
       units: units.map((u) => results.get(u)).filter((ua): ua is UnitAnalysis => ua !== undefined),
       summaries,
+      macroDefinition: (name) => m.definition(name),
       dispose() {
         m.dispose();
         tree?.delete();

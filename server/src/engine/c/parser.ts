@@ -1,11 +1,34 @@
 // Loads tree-sitter (WebAssembly) and the C grammar once per process.
 // The bundles in dist/ carry both .wasm files beside them; compiled tests
 // (out/) find them in node_modules.
+//
+// A WebAssembly trap during a parse (a `WebAssembly.RuntimeError`: "memory access
+// out of bounds", "unreachable", an emscripten abort) may leave the Parser in a
+// state where every later parse fails. parseC() then drops that Parser (and the
+// document's tree kept for incremental parsing), makes a fresh one with the loaded
+// Language, and parses once more from scratch; when that traps too, the file fails
+// with a CParseError (the engine records it as a failure of the C rules for that
+// file only) and the next parse gets a fresh Parser again.
 import * as fs from 'fs';
 import * as path from 'path';
 import { Edit, Language, Parser, type Tree } from 'web-tree-sitter';
 
+/** The C grammar, loaded once; kept when a Parser is replaced. */
+let language: Language | undefined;
+/** The Parser in use; undefined after a trap until the next parse makes a fresh one. */
 let parser: Parser | undefined;
+
+/** How many times a trap made parseC() replace its Parser (for logs and tests). */
+export const cParserStats = { traps: 0, recovered: 0, failed: 0 };
+
+/** A C file tree-sitter could not parse: its WebAssembly trapped on the first try and on the retry. */
+export class CParseError extends Error {
+  constructor(readonly cause: unknown) {
+    const what = cause instanceof Error ? cause.message : String(cause);
+    super(`the C parser (tree-sitter, WebAssembly) trapped twice on this file (${what}); the file is skipped, the parser was re-created for the next files`);
+    this.name = 'CParseError';
+  }
+}
 
 /** Set while withoutCFunctionCache (cache.ts) runs: no incremental parse, no cached results. */
 export const caching = { off: false };
@@ -34,16 +57,15 @@ function searchDirs(wasmDir?: string): string[] {
 
 /** Loads the parser; safe to call many times. */
 export function initCParser(wasmDir?: string): Promise<void> {
-  if (parser) return Promise.resolve();
+  if (language) return Promise.resolve();
   if (!initializing) {
     const dirs = searchDirs(wasmDir);
     initializing = (async () => {
       const runtime = findWasm('web-tree-sitter.wasm', dirs);
       await Parser.init({ locateFile: () => runtime });
-      const language = await Language.load(findWasm('tree-sitter-c.wasm', dirs));
-      const p = new Parser();
-      p.setLanguage(language);
-      parser = p;
+      const loaded = await Language.load(findWasm('tree-sitter-c.wasm', dirs));
+      parser = newParser(loaded);
+      language = loaded;
     })();
     initializing.catch(() => {
       initializing = undefined;
@@ -53,7 +75,57 @@ export function initCParser(wasmDir?: string): Promise<void> {
 }
 
 export function isCParserReady(): boolean {
-  return parser !== undefined;
+  return language !== undefined;
+}
+
+function newParser(lang: Language): Parser {
+  const p = new Parser();
+  p.setLanguage(lang);
+  return p;
+}
+
+/** `WebAssembly.RuntimeError`, what a trap throws (the project's TypeScript lib declares no WebAssembly types). */
+const WasmRuntimeError = (globalThis as unknown as { WebAssembly: { RuntimeError: new (message?: string) => Error } }).WebAssembly
+  .RuntimeError;
+
+/** Whether an error is a trap of the WebAssembly code (not the budget, not a JavaScript bug). */
+function isWasmTrap(e: unknown): boolean {
+  return e instanceof WasmRuntimeError || (e instanceof Error && e.name === 'RuntimeError');
+}
+
+/**
+ * Forgets the Parser that trapped. It is not delete()d: ts_parser_delete would walk the
+ * state the trap left half-updated (a few kilobytes of WebAssembly memory are lost instead).
+ */
+function discardParser(): void {
+  parser = undefined;
+}
+
+/** TEST ONLY: parse attempts still to run normally, then to fail with an injected trap (injectCParseTrapsForTests). */
+const injected = { skip: 0, traps: 0 };
+
+/**
+ * TEST ONLY: after `after` parse attempts that run normally, the next `count` attempts
+ * (a file's first try and its retry each count; so do macro bodies and other files)
+ * throw a `WebAssembly.RuntimeError` instead of parsing, as a trap of tree-sitter's
+ * WebAssembly would. `count` 0 cancels. Never called by the extension, the server or the CLI.
+ */
+export function injectCParseTrapsForTests(count: number, after = 0): void {
+  injected.traps = Math.max(0, Math.floor(count));
+  injected.skip = injected.traps ? Math.max(0, Math.floor(after)) : 0;
+}
+
+/** One parse attempt with the current Parser (made fresh when the last one trapped). */
+function attempt(source: string, old: Tree | null, options: Parameters<Parser['parse']>[2]): Tree | null {
+  if (!parser) parser = newParser(language!);
+  if (injected.traps > 0) {
+    if (injected.skip > 0) injected.skip--;
+    else {
+      injected.traps--;
+      throw new WasmRuntimeError('memory access out of bounds (injected by a test)');
+    }
+  }
+  return parser.parse(source, old, options);
 }
 
 /**
@@ -61,7 +133,7 @@ export function isCParserReady(): boolean {
  * lives in WebAssembly memory); the engine does this at the end of analysis.
  */
 export function parseC(text: string, budget?: () => void, key?: string): Tree {
-  if (!parser) throw new Error('C parser not initialised: await initCParser() first');
+  if (!language) throw new Error('C parser not initialised: await initCParser() first');
   if (caching.off) key = undefined;
   const source = blankCommentRuns(text);
   // With a key (the document's path), the previous tree of that document is edited and reused.
@@ -83,15 +155,36 @@ export function parseC(text: string, budget?: () => void, key?: string): Tree {
         }
       }
     : undefined;
+  const options = progressCallback ? { progressCallback } : undefined;
   let tree: Tree | null;
   try {
     if (prev) prev.tree.edit(editBetween(prev.text, source));
-    tree = parser.parse(source, prev?.tree ?? null, progressCallback ? { progressCallback } : undefined);
+    tree = attempt(source, prev?.tree ?? null, options);
+  } catch (e) {
+    if (!isWasmTrap(e)) throw e;
+    // The Parser may be unusable now: a fresh one parses again, from scratch (the
+    // document's previous tree, which the failed parse was reusing, is dropped below).
+    cParserStats.traps++;
+    discardParser();
+    try {
+      tree = attempt(source, null, options);
+    } catch (e2) {
+      if (!isWasmTrap(e2)) throw e2;
+      cParserStats.traps++;
+      cParserStats.failed++;
+      discardParser();
+      throw new CParseError(e2);
+    }
+    cParserStats.recovered++;
   } finally {
-    prev?.tree.delete();
+    try {
+      prev?.tree.delete();
+    } catch {
+      /* a tree the trapped parse was editing: losing it is all that is left to do */
+    }
   }
   if (!tree) {
-    parser.reset(); // a cancelled parse would otherwise resume on the next call
+    parser?.reset(); // a cancelled parse would otherwise resume on the next call
     if (stop !== undefined) throw stop;
     throw new Error('tree-sitter returned no tree');
   }

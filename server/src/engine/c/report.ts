@@ -1,10 +1,18 @@
 // Turns the ownership analysis into findings: messages, related locations,
 // hovers and quick fixes. Shared by the c-* rules.
 import type { Node } from 'web-tree-sitter';
-import type { Fix, RawFinding, RuleContext, TextEdit } from '../types';
+import type { Fix, RawFinding, RelatedInfo, RuleContext, TextEdit } from '../types';
 import { ALLOCATORS, FAMILIES, type Family } from './api';
 import { workspaceSummaries } from './workspace';
-import { analyzeOwnership, type AllocSite, type LeakPoint, type OwnershipAnalysis, type SiteReport, type UnitAnalysis } from './ownership';
+import {
+  analyzeOwnership,
+  type AllocSite,
+  type LeakPoint,
+  type MacroVia,
+  type OwnershipAnalysis,
+  type SiteReport,
+  type UnitAnalysis,
+} from './ownership';
 
 /** The per-document analysis, computed once and shared by every C rule (the tree is deleted at dispose). */
 export function ownershipOf(ctx: RuleContext): OwnershipAnalysis {
@@ -26,6 +34,69 @@ export function describeCall(site: AllocSite): string {
   const text = site.call.text;
   if (text.length <= 48 && !/[\r\n]/.test(text)) return text;
   return `${site.fn}(…)`;
+}
+
+// ------------------------------------------------------- expanded macros
+
+/**
+ * The node of the document a finding about `n` points at: `n` itself, or, when `n` lies in
+ * the expansion of a same-file macro (`via`), the macro's invocation in the function
+ * (`FREE_BUF(p)`): the offsets of a macro's parsed body are not the document's.
+ */
+export function placed(n: Node, via: MacroVia | undefined): Node {
+  return via?.invocation ?? n;
+}
+
+/** The document range of `n` (see placed()). */
+export function rangeAt(ctx: RuleContext, n: Node, via: MacroVia | undefined) {
+  const at = placed(n, via);
+  return ctx.lines.range(at.startIndex, at.endIndex);
+}
+
+/** ` (through the macro FREE_BUF)`, ` (through the macro CLEANUP, then FREE_BUF)`, or ''. */
+export function throughMacro(via: MacroVia | undefined): string {
+  if (!via?.macros.length) return '';
+  return ` (through the macro ${via.macros.join(', then ')})`;
+}
+
+/** The related locations of the `#define`s of the macros `via` went through (innermost first). */
+export function macroRelated(ctx: RuleContext, via: MacroVia | undefined, what: string): RelatedInfo[] {
+  if (!via?.macros.length) return [];
+  const out: RelatedInfo[] = [];
+  const analysis = ownershipOf(ctx);
+  const chain = via.macros;
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const def = analysis.macroDefinition(chain[i]);
+    if (!def) continue;
+    const message = i === chain.length - 1 ? `${what} in the body of the macro ${chain[i]}, defined here` : `the macro ${chain[i]}, defined here, uses ${chain[i + 1]}`;
+    out.push({ range: ctx.lines.range(def.startIndex, lineEnd(def)), message });
+  }
+  return out;
+}
+
+/** A hover line explaining that the call is in a macro's body (`what`: "the `efree()` call"). */
+export function macroHover(ctx: RuleContext, via: MacroVia | undefined, what: string): string[] {
+  if (!via?.macros.length) return [];
+  const analysis = ownershipOf(ctx);
+  const named = (name: string) => {
+    const def = analysis.macroDefinition(name);
+    return def ? `\`${name}\` (defined on line ${line1(ctx, def.startIndex)})` : `\`${name}\``;
+  };
+  const chain = via.macros;
+  let text = `${what} is in the body of the macro ${named(chain[chain.length - 1])}`;
+  for (let i = chain.length - 2; i >= 0; i--) text += `, which ${named(chain[i])} uses`;
+  return [`- **Through a macro:** ${text}; this function invokes it as \`${oneLine(via.invocation.text)}\`.`];
+}
+
+/** The end of a `#define`'s first line (its whole text when it has one line). */
+function lineEnd(def: Node): number {
+  const nl = def.text.search(/\r?\n|\r/);
+  return nl < 0 ? def.endIndex : def.startIndex + nl;
+}
+
+function oneLine(text: string): string {
+  const first = text.split(/\r?\n|\r/)[0];
+  return first.length > 60 || first.length < text.length ? first.slice(0, 60) + '…' : first;
 }
 
 function line1(ctx: RuleContext, offset: number): number {
@@ -55,6 +126,11 @@ function leakLabel(ctx: RuleContext, p: LeakPoint): string {
 }
 
 function relatedMessage(p: LeakPoint, variable: string): string {
+  if (p.via) {
+    return p.kind === 'overwrite'
+      ? `the block is lost here${throughMacro(p.via)}: \`${variable}\` is overwritten while it still holds it`
+      : `leaks here when this path is taken${throughMacro(p.via)}`;
+  }
   switch (p.kind) {
     case 'overwrite':
       return `the block is lost here: \`${variable}\` is overwritten while it still holds it`;
@@ -79,13 +155,14 @@ function where(ctx: RuleContext, r: SiteReport, verb: string): string {
 export function leakMessage(ctx: RuleContext, r: SiteReport): string {
   const site = r.site;
   const fam = FAMILIES[site.family];
+  const through = throughMacro(site.via);
   if (site.global) {
     const size = site.sizeBytes ? ` ~${formatBytes(site.sizeBytes)}` : '';
-    return `\`${site.variable}\` = ${describeCall(site)} stores process memory in the global \`${site.variable}\` on every call without freeing the block the previous call stored there (no \`if (${site.variable})\` check, no free before it): the worker grows by${size || ' one block'} per call that takes this path`;
+    return `\`${site.variable}\` = ${describeCall(site)}${through} stores process memory in the global \`${site.variable}\` on every call without freeing the block the previous call stored there (no \`if (${site.variable})\` check, no free before it): the worker grows by${size || ' one block'} per call that takes this path`;
   }
   const head = fam.refcount
-    ? `${describeCall(site)} takes a reference (refcount + 1) held by \`${site.variable}\` that ${where(ctx, r, fam.releasedVerb)}`
-    : `\`${site.variable}\` = ${describeCall(site)} ${where(ctx, r, fam.releasedVerb)}`;
+    ? `${describeCall(site)}${through} takes a reference (refcount + 1) held by \`${site.variable}\` that ${where(ctx, r, fam.releasedVerb)}`
+    : `\`${site.variable}\` = ${describeCall(site)}${through} ${where(ctx, r, fam.releasedVerb)}`;
   const size = site.sizeBytes ? `~${formatBytes(site.sizeBytes)}` : undefined;
   if (fam.lifetime === 'process') {
     const growth = size ? `grows by ${size} on every call` : 'grows on every call';
@@ -116,6 +193,7 @@ export function leakHover(ctx: RuleContext, r: SiteReport): string {
     `- **Family:** ${fam.label}; release it with \`${fam.release}()\`.`,
     `- **Lifetime:** ${lifetimeText(site.family, ctx.profile)}`,
     `- **Profile:** \`${ctx.profile}\`${ctx.profile === 'fpm' ? ' (every request starts clean)' : ' (all requests share one PHP request)'}.`,
+    ...macroHover(ctx, site.via, `the \`${site.fn}()\` call`),
     '',
     `Leaks at:`,
     exits,
@@ -238,12 +316,14 @@ export function zendSwitchFix(ctx: RuleContext, ua: UnitAnalysis, r: SiteReport)
   const to = ALLOCATORS[site.fn]?.zendEquivalent;
   // A global keeps its block for the next request: request memory there would dangle.
   if (site.family !== 'libc' || !to || r.leftFunction || r.reallocated || site.global) return undefined;
+  // Calls inside an expanded macro are written in its #define (shared by its other uses): not edited.
+  if (site.via) return undefined;
   const edits: TextEdit[] = [{ range: ctx.lines.range(site.callee.startIndex, site.callee.endIndex), newText: to }];
   for (const ev of ua.deallocs) {
     const mine = ev.seen.some((s) => s.site?.id === site.id);
     if (!mine) continue;
     // The same free() also releases other blocks: switching it would mismatch them.
-    if (ev.seen.some((s) => !s.site || s.site.id !== site.id) || ev.fn !== 'free') return undefined;
+    if (ev.seen.some((s) => !s.site || s.site.id !== site.id) || ev.fn !== 'free' || ev.via) return undefined;
     const callee = ev.call.childForFieldName('function');
     if (!callee) return undefined;
     edits.push({ range: ctx.lines.range(callee.startIndex, callee.endIndex), newText: 'efree' });
@@ -264,12 +344,16 @@ export function leakFindings(ctx: RuleContext, lifetime: 'process' | 'request' |
       const fam = FAMILIES[r.site.family];
       const cls = fam.refcount ? 'refcount' : fam.lifetime;
       if (!r.leaks.length || cls !== lifetime) continue;
+      const via = r.site.via;
       if (r.site.global) {
-        const at = r.site.call.parent ?? r.site.call;
+        const at = via ? via.invocation : (r.site.call.parent ?? r.site.call);
         out.push({
           message: leakMessage(ctx, r),
-          range: ctx.lines.range(r.site.call.startIndex, r.site.call.endIndex),
-          related: [{ range: ctx.lines.range(at.startIndex, at.endIndex), message: `the next call overwrites \`${r.site.variable}\` here while it still holds this block` }],
+          range: rangeAt(ctx, r.site.call, via),
+          related: [
+            { range: ctx.lines.range(at.startIndex, at.endIndex), message: `the next call overwrites \`${r.site.variable}\` here while it still holds this block` },
+            ...macroRelated(ctx, via, `the ${r.site.fn}() call is`),
+          ],
           hover: leakHover(ctx, r),
         });
         continue;
@@ -286,8 +370,11 @@ export function leakFindings(ctx: RuleContext, lifetime: 'process' | 'request' |
       }
       out.push({
         message: leakMessage(ctx, r),
-        range: ctx.lines.range(r.site.call.startIndex, r.site.call.endIndex),
-        related: r.leaks.map((p) => ({ range: leakRange(ctx, p), message: relatedMessage(p, r.site.variable) })),
+        range: rangeAt(ctx, r.site.call, via),
+        related: [
+          ...r.leaks.map((p) => ({ range: leakRange(ctx, p), message: relatedMessage(p, r.site.variable) })),
+          ...macroRelated(ctx, via, `the ${r.site.fn}() call is`),
+        ],
         hover: leakHover(ctx, r),
         fixes: fixes.length ? fixes : undefined,
       });

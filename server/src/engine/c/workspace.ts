@@ -8,7 +8,7 @@
 import * as path from 'path';
 import type { RuleContext } from '../types';
 import { summarizeFile, type FunctionSummary, type SummaryLookup } from './ownership';
-import { parseC } from './parser';
+import { CParseError, parseC } from './parser';
 import { findUnits } from './units';
 
 /** More sibling files than this: no cross-file summaries (a huge flat tree is not an extension). */
@@ -18,9 +18,16 @@ export const SUMMARY_FACT = 'c.summaries';
 const IDENTS_FACT = 'c.identifiers';
 const DEFS_FACT = 'c.definedFunctions';
 
-/** The plain C functions a file defines (the only names its summaries can hold). */
+/** The plain C functions a file defines (the only names its summaries can hold; none when it cannot be parsed). */
 function definedFunctions(text: string): Set<string> {
-  const tree = parseC(text);
+  let tree;
+  try {
+    tree = parseC(text);
+  } catch (e) {
+    // The parser trapped on that file twice (parser.ts): it fails alone, not the document naming it.
+    if (e instanceof CParseError) return new Set();
+    throw e;
+  }
   try {
     return new Set(findUnits(tree.rootNode).filter((u) => u.kind === 'other' || u.kind === 'helper').map((u) => u.name));
   } finally {
@@ -40,15 +47,25 @@ function identifiersOf(text: string): Set<string> {
  * summary overruns a budget of its own contributes none (cached: not retried).
  */
 function summaryOf(ctx: RuleContext, text: string): Map<string, FunctionSummary> {
-  if (!ctx.outsideBudget) return summarizeFile(text, () => ctx.checkBudget());
+  if (!ctx.outsideBudget) return unparsedAsEmpty(() => summarizeFile(text, () => ctx.checkBudget()));
   return ctx.outsideBudget((check) => {
     try {
-      return summarizeFile(text, check);
+      return unparsedAsEmpty(() => summarizeFile(text, check));
     } catch (e) {
       if ((e as Error | undefined)?.name === 'AnalysisBudgetExceeded') return new Map<string, FunctionSummary>();
       throw e;
     }
   });
+}
+
+/** A sibling the parser trapped on twice (parser.ts) contributes no summary (cached until it changes). */
+function unparsedAsEmpty(work: () => Map<string, FunctionSummary>): Map<string, FunctionSummary> {
+  try {
+    return work();
+  } catch (e) {
+    if (e instanceof CParseError) return new Map<string, FunctionSummary>();
+    throw e;
+  }
 }
 
 export function workspaceSummaries(ctx: RuleContext): SummaryLookup | undefined {

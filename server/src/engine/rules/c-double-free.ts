@@ -1,10 +1,11 @@
 import type { RawFinding, Rule } from '../types';
-import { describeCall, ownershipOf } from '../c/report';
+import { describeCall, macroHover, macroRelated, ownershipOf, placed, rangeAt, throughMacro } from '../c/report';
 
 /**
  * A block released twice: on every path reaching the second deallocator call
  * the block was already released (a "must" property: paths that may or may
- * not have released it are not reported).
+ * not have released it are not reported). A release inside a same-file macro's
+ * expansion is reported at the macro's invocation.
  */
 const rule: Rule = {
   meta: {
@@ -23,17 +24,23 @@ const rule: Rule = {
         if (!ev.seen.length || !ev.seen.every((s) => s.site && s.state === 'R')) continue;
         const site = ev.seen[0].site!;
         if (!ev.seen.every((s) => s.site!.id === site.id)) continue;
-        const earlier = ua.sites
-          .find((r) => r.site.id === site.id)
-          ?.releases.filter((c) => c.startIndex !== ev.call.startIndex) ?? [];
+        const at = placed(ev.call, ev.via);
+        const earlier =
+          ua.sites
+            .find((r) => r.site.id === site.id)
+            ?.releases.filter((c) => c.startIndex !== at.startIndex || c.endIndex !== at.endIndex) ?? [];
         out.push({
-          message: `\`${site.variable}\` (${describeCall(site)}) is released twice: it was already released on every path that reaches this ${ev.fn}()`,
-          range: ctx.lines.range(ev.call.startIndex, ev.call.endIndex),
-          related: earlier.map((c) => ({ range: ctx.lines.range(c.startIndex, c.endIndex), message: 'first released here' })),
+          message: `\`${site.variable}\` (${describeCall(site)}) is released twice: it was already released on every path that reaches this ${ev.fn}()${throughMacro(ev.via)}`,
+          range: rangeAt(ctx, ev.call, ev.via),
+          related: [
+            ...earlier.map((c) => ({ range: ctx.lines.range(c.startIndex, c.endIndex), message: 'first released here' })),
+            ...macroRelated(ctx, ev.via, `the second ${ev.fn}() is`),
+          ],
           hover: [
             `**Double free of \`${site.variable}\`**`,
             '',
             `- Allocated by \`${site.fn}()\`; already released on every path reaching this call.`,
+            ...macroHover(ctx, ev.via, `the \`${ev.fn}()\` call`),
             `- A second release corrupts the heap ("zend_mm_heap corrupted", a crash) under every runtime; profile \`${ctx.profile}\`.`,
             `- Set the pointer to NULL after releasing it if later code may release it again.`,
           ].join('\n'),

@@ -1,6 +1,6 @@
 import type { Fix, RawFinding, Rule } from '../types';
 import { FAMILIES } from '../c/api';
-import { describeCall, ownershipOf } from '../c/report';
+import { describeCall, macroHover, macroRelated, ownershipOf, placed, rangeAt, throughMacro } from '../c/report';
 import { DEALLOCATORS, type Family } from '../c/api';
 import type { Node } from 'web-tree-sitter';
 import type { RuleContext } from '../types';
@@ -28,7 +28,9 @@ function matchingReleaseFix(ctx: RuleContext, call: Node, fn: string, release: s
  * A block released by the deallocator of another family: free() on emalloc'd
  * memory, efree() on malloc'd memory, zend_string_release() on a plain buffer.
  * Reported only when the call receives a block this function allocated and
- * still owns on that path (the family is known).
+ * still owns on that path (the family is known). A call inside a same-file
+ * macro's expansion is reported at the macro's invocation (and gets no fix: the
+ * call is written in the #define).
  */
 const rule: Rule = {
   meta: {
@@ -50,17 +52,21 @@ const rule: Rule = {
         const site = bad.site;
         const fam = FAMILIES[site.family];
         const fixes: Fix[] = [];
-        const fix = matchingReleaseFix(ctx, ev.call, ev.fn, fam.release, site.family);
+        const fix = ev.via ? undefined : matchingReleaseFix(ctx, ev.call, ev.fn, fam.release, site.family);
         if (fix) fixes.push(fix);
-        const allocLine = ctx.lines.positionAt(site.call.startIndex).line + 1;
+        const allocLine = ctx.lines.positionAt(placed(site.call, site.via).startIndex).line + 1;
         out.push({
-          message: `\`${site.variable}\` comes from ${describeCall(site)} on line ${allocLine} (${fam.label}) but is released with ${ev.fn}(): use ${fam.release}()`,
-          range: ctx.lines.range(ev.call.startIndex, ev.call.endIndex),
-          related: [{ range: ctx.lines.range(site.call.startIndex, site.call.endIndex), message: `allocated here by ${site.fn}()` }],
+          message: `\`${site.variable}\` comes from ${describeCall(site)}${throughMacro(site.via)} on line ${allocLine} (${fam.label}) but is released with ${ev.fn}()${throughMacro(ev.via)}: use ${fam.release}()`,
+          range: rangeAt(ctx, ev.call, ev.via),
+          related: [
+            { range: rangeAt(ctx, site.call, site.via), message: `allocated here by ${site.fn}()${throughMacro(site.via)}` },
+            ...macroRelated(ctx, ev.via, `the ${ev.fn}() call is`),
+          ],
           hover: [
             `**${ev.fn}() on a block from ${site.fn}()**`,
             '',
             `- **Family:** ${fam.label}; its deallocator is \`${fam.release}()\`.`,
+            ...macroHover(ctx, ev.via, `the \`${ev.fn}()\` call`),
             `- libc and the Zend memory manager keep separate heaps: releasing a block into the wrong one corrupts it (a crash, or "zend_mm_heap corrupted").`,
             `- **Profile:** \`${ctx.profile}\` (a bug under every runtime).`,
           ].join('\n'),
