@@ -5,7 +5,7 @@
 // the container-declaration hover.
 import { spanOf, type PhpNode } from './parse';
 import { accessOf, nameOf, type Container, type ContainerAccess, type FunctionScope, type OwnedNode, type PhpFileModel } from './scopes';
-import { keyVerdict, requestReason, type KeyVerdict } from './keys';
+import { definitionsOf, keyVerdict, requestClassInput, requestReason, type KeyVerdict } from './keys';
 
 export type GrowthKind = 'append' | 'keyed' | 'string' | 'push' | 'merge' | 'union' | 'spread';
 
@@ -17,6 +17,10 @@ export interface Growth {
   /** The assignment / call doing the write. */
   write: PhpNode;
   at: OwnedNode;
+  /**
+   * For keyed growth: the worst key. For growth of a nested array (`C[$k] = array_merge(C[$k], …)`):
+   * the worst unbounded key on the way to it, if any.
+   */
   key?: Extract<KeyVerdict, { bounded: false }>;
   /** For push/merge: the function name. */
   fn?: string;
@@ -30,6 +34,13 @@ export function isResetValue(v: PhpNode | null | undefined): boolean {
   return false;
 }
 
+/** The value a chain of plain assignments stores: `[]` for `$a = $b = []`. */
+export function assignedValue(v: PhpNode | null | undefined): PhpNode | null | undefined {
+  let n = v;
+  for (let i = 0; n && n.kind === 'assign' && n.operator === '=' && i < 32; i++) n = n.right;
+  return n;
+}
+
 export function callName(node: PhpNode | null | undefined): string | undefined {
   if (!node || node.kind !== 'call' || node.what?.kind !== 'name') return undefined;
   const n = nameOf(node.what) ?? '';
@@ -40,15 +51,55 @@ function sameContainer(a: ContainerAccess | null, c: Container): boolean {
   return !!a && a.container.key === c.key;
 }
 
+/** Fields of php-parser nodes that do not change what an expression denotes. */
+const NON_STRUCTURAL = new Set(['loc', 'raw', 'isDoubleQuote', 'leadingComments', 'trailingComments', 'parenthesizedExpression', 'shortForm']);
+
+/** Structural equality of two expressions (`$k` and `$k`, `'rows'` and `"rows"`), ignoring positions and spelling. */
+export function sameExpr(a: unknown, b: unknown, depth = 0): boolean {
+  if (a === b) return true;
+  if (depth > 24 || !a || !b || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameExpr(x, b[i], depth + 1));
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  if (x.kind !== y.kind) return false;
+  const keys = new Set([...Object.keys(x), ...Object.keys(y)].filter((k) => !NON_STRUCTURAL.has(k)));
+  for (const k of keys) {
+    const u = x[k];
+    const v = y[k];
+    if ((u === undefined || u === null) && (v === undefined || v === null)) continue;
+    if (!sameExpr(u, v, depth + 1)) return false;
+  }
+  return true;
+}
+
+/** Does `a` denote the same slot as `target`: the same container and structurally equal keys? */
+function samePath(a: ContainerAccess | null, target: ContainerAccess): boolean {
+  if (!a || a.container.key !== target.container.key || a.keys.length !== target.keys.length) return false;
+  return a.keys.every((k, i) => (k === false ? target.keys[i] === false : target.keys[i] !== false && sameExpr(k, target.keys[i])));
+}
+
+/**
+ * Does an expression denote the slot being grown: for the container itself any access to it
+ * (as before), for a nested array the same access path (`self::$json['rows']`).
+ */
+type SelfTest = (n: PhpNode | null | undefined) => boolean;
+function selfTestOf(target: ContainerAccess, scope: FunctionScope, model: PhpFileModel): SelfTest {
+  return target.keys.length === 0
+    ? (n) => sameContainer(accessOf(n, scope, model), target.container)
+    : (n) => samePath(accessOf(n, scope, model), target);
+}
+
 /** Does an array expression added to C bring keys that are new on every call? */
-function addsUnboundedKeys(expr: PhpNode | null | undefined, mode: 'merge' | 'union', c: Container, scope: FunctionScope, model: PhpFileModel, at: OwnedNode, text: string): boolean {
+function addsUnboundedKeys(expr: PhpNode | null | undefined, mode: 'merge' | 'union', isSelf: SelfTest, scope: FunctionScope, at: OwnedNode, text: string): boolean {
   if (!expr) return false;
   if (expr.kind !== 'array') return !isResetValue(expr) && expr.kind !== 'number';
   for (const it of expr.items ?? []) {
     if (!it) continue;
     const entry = it.kind === 'entry' ? it : { kind: 'entry', key: null, value: it, unpack: false };
     if (entry.unpack) {
-      if (sameContainer(accessOf(entry.value, scope, model), c)) continue;
+      if (isSelf(entry.value)) continue;
       return true;
     }
     if (!entry.key) {
@@ -68,6 +119,54 @@ function existingSlot(k: PhpNode, c: Container, scope: FunctionScope, model: Php
   };
   if (callName(k) === 'array_key_last') return lastOf(k);
   return k.kind === 'bin' && k.type === '-' && lastOf(k.left) && k.right?.kind === 'number' && Number(k.right.value) >= 1;
+}
+
+/** Is the slot at `keys` of C's declared default value an array (`'rows' => []`)? Literal keys only. */
+function declaredArrayAt(c: Container, keys: Array<PhpNode | false>): boolean {
+  let v: PhpNode | undefined = c.decl?.value ?? c.decl?.defaultValue;
+  for (const k of keys) {
+    if (!v || v.kind !== 'array' || !k || (k.kind !== 'string' && k.kind !== 'number')) return false;
+    const entry = (v.items ?? []).find(
+      (it: PhpNode) => it?.kind === 'entry' && it.key && (it.key.kind === 'string' || it.key.kind === 'number') && String(it.key.value) === String(k.value),
+    );
+    v = entry?.value;
+  }
+  return v?.kind === 'array';
+}
+
+/**
+ * A write that rebuilds the slot it targets from its old value plus more: `T = array_merge(T, $x)`,
+ * `T = [...T, $x]`, `T += [$k => …]`, `T = T . $s`, `T .= $s`. Undefined when it adds nothing new
+ * on every call (fixed keys, a number).
+ */
+function selfGrowth(n: PhpNode, acc: ContainerAccess, scope: FunctionScope, model: PhpFileModel, o: OwnedNode, text: string): { kind: GrowthKind; fn?: string } | undefined {
+  const c = acc.container;
+  const isSelf = selfTestOf(acc, scope, model);
+  const r = n.right;
+  if (n.operator === '.=') return { kind: 'string' };
+  if (n.operator === '+=') {
+    if (r?.kind === 'array') return addsUnboundedKeys(r, 'union', isSelf, scope, o, text) ? { kind: 'union' } : undefined;
+    // `C += $more` on an array (not `C['n'] += 1` on a counter).
+    const isArray = acc.keys.length === 0 ? c.isArray : declaredArrayAt(c, acc.keys);
+    return isArray && r && r.kind !== 'number' ? { kind: 'union' } : undefined;
+  }
+  if (n.operator !== '=') return undefined;
+  const fn = callName(r);
+  if (fn === 'array_merge' || fn === 'array_merge_recursive') {
+    const args: PhpNode[] = r.arguments ?? [];
+    const selfIdx = args.findIndex((a) => isSelf(a));
+    if (selfIdx >= 0 && args.some((a, i) => i !== selfIdx && addsUnboundedKeys(a, 'merge', isSelf, scope, o, text))) return { kind: 'merge', fn };
+    return undefined;
+  }
+  if (r?.kind === 'array' && (r.items ?? []).some((it: PhpNode) => it?.kind === 'entry' && it.unpack && isSelf(it.value))) {
+    return addsUnboundedKeys(r, 'merge', isSelf, scope, o, text) ? { kind: 'spread' } : undefined;
+  }
+  if (r?.kind === 'bin' && r.type === '.') {
+    let leftmost: PhpNode = r;
+    while (leftmost?.kind === 'bin' && leftmost.type === '.') leftmost = leftmost.left;
+    return isSelf(leftmost) ? { kind: 'string' } : undefined;
+  }
+  return undefined;
 }
 
 /** Every growing write in one scope, in source order. */
@@ -91,35 +190,17 @@ export function growthsIn(scope: FunctionScope, model: PhpFileModel, text: strin
           const v = keyVerdict(k as PhpNode, o, keyCtx);
           if (!v.bounded && (!worst || v.rank > worst.rank)) worst = v;
         }
-        if (worst) out.push({ access: acc, kind: 'keyed', target: n.left, write: n, at: o, key: worst });
-        else if (n.operator === '.=') out.push({ access: acc, kind: 'string', target: n.left, write: n, at: o });
+        // A nested array rebuilt from itself plus more (`C['rows'] = array_merge(C['rows'], $x)`)
+        // grows on every call whatever its key; a string appended to at a new key is keyed growth
+        // (as for `.=`).
+        const self = selfGrowth(n, acc, scope, model, o, text);
+        if (self && !(self.kind === 'string' && worst)) out.push({ access: acc, kind: self.kind, target: n.left, write: n, at: o, fn: self.fn, key: worst });
+        else if (worst) out.push({ access: acc, kind: 'keyed', target: n.left, write: n, at: o, key: worst });
         continue;
       }
       // The container itself.
-      if (n.operator === '.=') {
-        out.push({ access: acc, kind: 'string', target: n.left, write: n, at: o });
-      } else if (n.operator === '+=') {
-        const r = n.right;
-        if (r?.kind === 'array' ? addsUnboundedKeys(r, 'union', c, scope, model, o, text) : c.isArray && r && r.kind !== 'number') {
-          out.push({ access: acc, kind: 'union', target: n.left, write: n, at: o });
-        }
-      } else if (n.operator === '=') {
-        const r = n.right;
-        const fn = callName(r);
-        if (fn === 'array_merge' || fn === 'array_merge_recursive') {
-          const args: PhpNode[] = r.arguments ?? [];
-          const selfIdx = args.findIndex((a) => sameContainer(accessOf(a, scope, model), c));
-          if (selfIdx >= 0 && args.some((a, i) => i !== selfIdx && addsUnboundedKeys(a, 'merge', c, scope, model, o, text))) {
-            out.push({ access: acc, kind: 'merge', target: n.left, write: n, at: o, fn });
-          }
-        } else if (r?.kind === 'array' && (r.items ?? []).some((it: PhpNode) => it?.kind === 'entry' && it.unpack && sameContainer(accessOf(it.value, scope, model), c))) {
-          if (addsUnboundedKeys(r, 'merge', c, scope, model, o, text)) out.push({ access: acc, kind: 'spread', target: n.left, write: n, at: o });
-        } else if (r?.kind === 'bin' && r.type === '.') {
-          let leftmost: PhpNode = r;
-          while (leftmost?.kind === 'bin' && leftmost.type === '.') leftmost = leftmost.left;
-          if (sameContainer(accessOf(leftmost, scope, model), c)) out.push({ access: acc, kind: 'string', target: n.left, write: n, at: o });
-        }
-      }
+      const self = selfGrowth(n, acc, scope, model, o, text);
+      if (self) out.push({ access: acc, kind: self.kind, target: n.left, write: n, at: o, fn: self.fn });
     } else if ((n.kind === 'post' || n.kind === 'pre') && n.what?.kind === 'offsetlookup') {
       const acc = accessOf(n.what, scope, model);
       if (!acc || acc.keys.length === 0) continue;
@@ -271,7 +352,7 @@ function evicts(o: OwnedNode, c: Container, scope: FunctionScope, model: PhpFile
   }
   if (n.kind === 'assign' && n.operator === '=') {
     if (!isWhole(n.left, c, scope, model)) return false;
-    const rf = callName(n.right);
+    const rf = callName(assignedValue(n.right));
     if (rf === 'array_slice' || rf === 'array_splice') return true;
     // A reset (`C = []`) or a rebuild from scratch (`C = f()`, not mentioning C) on
     // every call bounds C to what one call adds; a lazy init (`if (!C) C = []`) does not.
@@ -299,14 +380,31 @@ export function scopeBound(g: Growth, scope: FunctionScope, model: PhpFileModel)
   return underEmptyGuard(g.at, c, scope, model) ? 'a lazy initialisation: it runs only while the container is empty' : undefined;
 }
 
-/** Containers reset (to [], '' or null) in some function of the file other than a constructor: key -> where. */
+/**
+ * Methods and functions that configure or set up long-lived state: setters (`setTrustedHosts()`,
+ * `set_foo()`), `configure…()`, `init…()`, `boot…()`, `register…()`, `setUp()`. The application calls
+ * them when it is configured, not per request, so a reset there does not bound what other methods add.
+ */
+export function isSetupFunction(scope: FunctionScope): boolean {
+  if (scope.kind !== 'method' && scope.kind !== 'function') return false;
+  const name = nameOf(scope.node.name) ?? '';
+  return /^set[A-Z_]/.test(name) || /^(setup$|configure|init|boot|register)/i.test(name);
+}
+
+/**
+ * Containers reset (to [], '' or null) in some function of the file other than a constructor
+ * or a setup function (see isSetupFunction): key -> where. Every target of a chained reset
+ * (`$this->a = $this->b = []`) counts.
+ */
 export function resetKeys(model: PhpFileModel): Map<string, string> {
   const keys = new Map<string, string>();
   for (const scope of model.scopes) {
     if (scope.isConstructor || scope.kind === 'file') continue;
+    const setup = isSetupFunction(scope);
     for (const o of scope.owned) {
+      if (setup) break;
       const n = o.node;
-      if (n.kind !== 'assign' || n.operator !== '=' || !isResetValue(n.right)) continue;
+      if (n.kind !== 'assign' || n.operator !== '=' || !isResetValue(assignedValue(n.right))) continue;
       const a = accessOf(n.left, scope, model);
       if (!a || a.keys.length > 0 || a.container.kind === 'static-local' || a.container.kind === 'loop-variable') continue;
       if (underEmptyGuard(o, a.container, scope, model)) continue; // lazy init, not a reset
@@ -456,20 +554,39 @@ export function requestScoped(scope: FunctionScope): string | undefined {
   return undefined;
 }
 
-/** Request input in the stored value: `$request->get(…)`, `$_GET[…]`, `$req->path()`. */
-function requestInputIn(n: PhpNode | null | undefined, depth = 0): string | undefined {
-  if (!n || typeof n !== 'object' || depth > 12) return undefined;
+/** How many local variables requestInputIn follows to their assignments, per stored value. */
+const MAX_FOLLOWED_VARIABLES = 8;
+
+/**
+ * Request input in the stored value: `$request->get(…)`, `$_GET[…]`, `$req->path()`, what a
+ * request class holds (`$this->headers->get('HOST')`), or a local variable assigned from any of
+ * these in the same function (`$host = $this->headers->get('HOST'); $host = strtolower($host)`).
+ */
+function requestInputIn(n: PhpNode | null | undefined, scope: FunctionScope, seen: Set<string> = new Set(), depth = 0): string | undefined {
+  if (!n || typeof n !== 'object' || depth > 16) return undefined;
   if (n.kind === 'closure' || n.kind === 'arrowfunc' || n.kind === 'class') return undefined;
   if (n.kind === 'variable' || n.kind === 'offsetlookup' || n.kind === 'propertylookup' || n.kind === 'nullsafepropertylookup' || n.kind === 'call') {
-    const r = requestReason(n);
-    if (r) return r.replace(/^keyed by/, 'stores');
+    const r = requestReason(n) ?? requestClassInput(n, scope);
+    if (r) return r.replace(/^keyed by/, 'stores').replace(/the client chooses the keys$/, 'the client chooses what is stored');
+  }
+  // A local variable: what the function assigned to it (parameters, `$this` and superglobals excepted).
+  if (n.kind === 'variable' && typeof n.name === 'string' && scope.kind !== 'file') {
+    const name = n.name;
+    if (name === 'this' || scope.params.has(name) || seen.has(name) || seen.size >= MAX_FOLLOWED_VARIABLES) return undefined;
+    seen.add(name);
+    for (const d of definitionsOf(name, { scope })) {
+      const from = d.kind === 'assign' ? d.value : d.kind === 'foreach' ? d.source : undefined;
+      const r = requestInputIn(from, scope, seen, depth + 1);
+      if (r) return r.includes(', via `') ? r : `${r}, via \`$${name}\``;
+    }
+    return undefined;
   }
   for (const k of Object.keys(n)) {
     if (k === 'loc') continue;
     const v = n[k];
     for (const x of Array.isArray(v) ? v : [v]) {
       if (x && typeof x === 'object' && typeof x.kind === 'string') {
-        const r = requestInputIn(x, depth + 1);
+        const r = requestInputIn(x, scope, seen, depth + 1);
         if (r) return r;
       }
     }
@@ -487,10 +604,12 @@ function requestInputIn(n: PhpNode | null | undefined, depth = 0): string | unde
  */
 export function perRequestEvidence(g: Growth, scope: FunctionScope): string | undefined {
   if (g.kind === 'keyed') return g.key?.strong ? g.key.reason : undefined;
+  // A nested array grown at a key that grows with the traffic (`C[$ip] = array_merge(C[$ip], …)`).
+  if (g.key?.strong) return g.key.reason;
   const w = g.write;
   const values: PhpNode[] = w.kind === 'assign' ? [w.right] : w.kind === 'call' ? (w.arguments ?? []).slice(1) : [];
   for (const v of values) {
-    const r = requestInputIn(v);
+    const r = requestInputIn(v, scope);
     if (r) return r;
   }
   const named = accumulatorName(g);

@@ -4,7 +4,7 @@
 // literal arms, or an early exit (`if (!in_array(...)) return;`). Anything
 // else is taken as unbounded, with the most telling reason we can name
 // (time(), uniqid(), request input, an id, a loop variable, a parameter).
-import { nameOf, sourceOf, type FunctionScope, type OwnedNode } from './scopes';
+import { nameOf, sourceOf, type ClassInfo, type FunctionScope, type OwnedNode } from './scopes';
 import type { PhpNode } from './parse';
 
 /**
@@ -241,7 +241,7 @@ export interface KeyContext {
 }
 
 /** Finds the `$name = …` assignments and loop bindings of a local variable in the scope. */
-function definitionsOf(name: string, ctx: KeyContext): Array<{ kind: 'assign'; value: PhpNode; at: OwnedNode } | { kind: 'foreach'; source: PhpNode; at: OwnedNode } | { kind: 'other'; at: OwnedNode }> {
+export function definitionsOf(name: string, ctx: Pick<KeyContext, 'scope'>): Array<{ kind: 'assign'; value: PhpNode; at: OwnedNode } | { kind: 'foreach'; source: PhpNode; at: OwnedNode } | { kind: 'other'; at: OwnedNode }> {
   const defs: ReturnType<typeof definitionsOf> = [];
   for (const o of ctx.scope.owned) {
     const n = o.node;
@@ -307,7 +307,7 @@ export function keyVerdict(key: PhpNode, at: OwnedNode, ctx: KeyContext, seen: S
       const onThis = key.what?.what?.kind === 'variable' && key.what.what.name === 'this';
       const getter = onThis ? null : /^get([A-Z]\w*)$/.exec(rawMethod);
       if (getter && isEntityName(getter[1]) || getter && isEntityName(getter[1].charAt(0).toLowerCase() + getter[1].slice(1))) {
-        const r = requestReason(key);
+        const r = requestOf(key, ctx);
         return r ? unbounded(r) : entity(rawMethod, `\`${clip(src())}\``);
       }
       if (fn && CLOCK[fn]) return unbounded(CLOCK[fn]);
@@ -322,19 +322,19 @@ export function keyVerdict(key: PhpNode, at: OwnedNode, ctx: KeyContext, seen: S
         for (const a of key.arguments ?? []) acc = worst(acc, keyVerdict(a, at, ctx, seen));
         return acc;
       }
-      const inner = requestReason(key);
+      const inner = requestOf(key, ctx);
       if (inner) return unbounded(inner);
       return unbounded(`keyed by \`${clip(text)}\`, a call result: nothing limits the set of keys`);
     }
     case 'offsetlookup': {
       if (key.what?.kind === 'variable' && REQUEST_VARS.has(key.what.name)) return unbounded(`keyed by request input ($${key.what.name}): the client chooses the keys`);
       if (isFixedSet(key.what)) return BOUNDED; // self::MAP[$x]: one of the constant's values
-      const r = requestReason(key);
+      const r = requestOf(key, ctx);
       return unbounded(r ?? `keyed by \`${clip(src())}\`, which is not a constant`);
     }
     case 'propertylookup':
     case 'nullsafepropertylookup': {
-      const r = requestReason(key);
+      const r = requestOf(key, ctx);
       if (r) return unbounded(r);
       const prop = nameOf(key.offset) ?? '';
       if (CODE_NAMED_KEY.test(prop)) return BOUNDED;
@@ -355,7 +355,7 @@ export function keyVerdict(key: PhpNode, at: OwnedNode, ctx: KeyContext, seen: S
         // A name of the code or its configuration, unless the function takes it from the request
         // (`$column = $request->get('sort')`).
         const fromRequest = definitionsOf(name, ctx)
-          .map((d) => (d.kind === 'assign' ? requestReason(d.value) : d.kind === 'foreach' ? requestReason(d.source) : undefined))
+          .map((d) => (d.kind === 'assign' ? requestOf(d.value, ctx) : d.kind === 'foreach' ? requestOf(d.source, ctx) : undefined))
           .find((r) => !!r);
         return fromRequest ? unbounded(`${fromRequest}, via \`$${name}\``) : BOUNDED;
       }
@@ -375,7 +375,7 @@ export function keyVerdict(key: PhpNode, at: OwnedNode, ctx: KeyContext, seen: S
         if (d.kind === 'assign') {
           acc = worst(acc, keyVerdict(d.value, d.at, ctx, seen));
         } else if (d.kind === 'foreach') {
-          const fromRequest = requestReason(d.source);
+          const fromRequest = requestOf(d.source, ctx);
           if (fromRequest) {
             acc = worst(acc, unbounded(`${fromRequest} (the loop variable \`$${name}\` over \`${clip(sourceOf(ctx.text, d.source))}\`)`));
           } else if (!isFixedSet(d.source) && !isBoundedSource(d.source, ctx)) {
@@ -452,6 +452,52 @@ export function requestReason(node: PhpNode): string | undefined {
     n = n.kind === 'call' ? n.what : n.what;
   }
   return undefined;
+}
+
+/**
+ * Properties of a request object that hold what the client sent (Symfony's and Laravel's
+ * parameter bags), and the getters of a request class that return them (PSR-7's included).
+ */
+const REQUEST_BAGS = /^(headers|query|request|cookies|server|attributes|files)$/;
+const REQUEST_BAG_GETTER = /^get(headers?|headerline|query|queryparams|request|cookies?|cookieparams|server|serverparams|attributes?|files|uploadedfiles|parsedbody)$/i;
+
+/** A class that models the request being served: named `…Request`, or extending/implementing a request type. */
+export function isRequestClass(cls: ClassInfo | undefined): boolean {
+  if (!cls || cls.kind !== 'class') return false;
+  if (/Request$/.test(cls.name)) return true;
+  return [cls.extendsFq, ...cls.implementsFq].some((fq) => !!fq && /(request|requestinterface)$/.test(fq));
+}
+
+function isThis(n: PhpNode | null | undefined): boolean {
+  return !!n && n.kind === 'variable' && n.name === 'this';
+}
+
+/**
+ * In a request class, `$this->headers`, `$this->query->get('q')`, `$this->server->all()['X']`,
+ * `$this->getHeaderLine('Host')`: what the client sent. Undefined elsewhere (a `$this->headers`
+ * of a response, a client or a mailer is the program's own data).
+ */
+export function requestClassInput(node: PhpNode, scope: FunctionScope | undefined): string | undefined {
+  const cls = scope?.cls;
+  if (!cls || !isRequestClass(cls)) return undefined;
+  let n: PhpNode | undefined = node;
+  for (let depth = 0; n && typeof n === 'object' && depth < 8; depth++) {
+    if ((n.kind === 'propertylookup' || n.kind === 'nullsafepropertylookup') && isThis(n.what)) {
+      const prop = nameOf(n.offset) ?? '';
+      return REQUEST_BAGS.test(prop) ? `keyed by request input (\`$this->${prop}\` of the request class \`${cls.name}\`): the client chooses the keys` : undefined;
+    }
+    if (n.kind === 'call' && (n.what?.kind === 'propertylookup' || n.what?.kind === 'nullsafepropertylookup') && isThis(n.what.what)) {
+      const method = nameOf(n.what.offset) ?? '';
+      return REQUEST_BAG_GETTER.test(method) ? `keyed by request input (\`$this->${method}()\` of the request class \`${cls.name}\`): the client chooses the keys` : undefined;
+    }
+    n = n.what;
+  }
+  return undefined;
+}
+
+/** Request input named by the expression itself, or read from the request class the scope belongs to. */
+function requestOf(node: PhpNode, ctx: Pick<KeyContext, 'scope'>): string | undefined {
+  return requestReason(node) ?? requestClassInput(node, ctx.scope);
 }
 
 function clip(s: string): string {
