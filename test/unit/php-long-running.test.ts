@@ -253,6 +253,50 @@ function memoryWorkspace(files: Record<string, string>): WorkspaceView {
   };
 }
 
+describe('webman controllers: long-lived while `controller_reuse` is on (webman\'s default)', () => {
+  before(() => initEngine());
+  const controller = php(
+    '<?php',
+    'namespace app\\controller;',
+    'use support\\Request;',
+    'class StatsController {',
+    '    public $data = [];',
+    '    private $seen = [];',
+    '    public function __construct() { $this->seen = []; }',
+    '    public function test(Request $request) {',
+    '        $this->data[] = time();',
+    "        $this->seen['last'] = $request->get('id');",
+    '        return response(json_encode($this->data));',
+    '    }',
+    '}',
+  );
+  const path = '/w/app/controller/StatsController.php';
+  const growthOf = (files: Record<string, string>) =>
+    analyze({ path, text: files[path], language: 'php' }, { profile: LR, workspace: memoryWorkspace(files) }, [growth]).findings.map((f) => [f.range.start.line + 1, f.severity, f.message]);
+
+  it('invalid: an append to a controller property runs on every request of the action (no config: reuse is the default)', () => {
+    const f = growthOf({ [path]: controller });
+    assert.deepStrictEqual(f.map(([l, s]) => [l, s]), [[9, 'error']]);
+    assert.match(String(f[0][2]), /`StatsController->data` is a property of a long-lived object \(webman reuses controller instances/);
+    // Single-file mode (no workspace) says the same.
+    assert.deepStrictEqual(analyze({ path, text: controller, language: 'php' }, { profile: LR }, [growth]).findings.map((x) => x.range.start.line + 1), [9]);
+  });
+
+  it("invalid: `'controller_reuse' => true` in config/app.php", () => {
+    const f = growthOf({ [path]: controller, '/w/config/app.php': php('<?php', 'return [', "    'debug' => true,", "    'controller_reuse' => true,", '];') });
+    assert.deepStrictEqual(f.map(([l]) => l), [9]);
+  });
+
+  it("valid: `'controller_reuse' => false` in config/app.php: a new controller per request", () => {
+    assert.deepStrictEqual(growthOf({ [path]: controller, '/w/config/app.php': php('<?php', 'return [', "    'controller_reuse' => false,", "    'controller_suffix' => 'Controller',", '];') }), []);
+  });
+
+  it('valid: a key named controller_reuse in another config file changes nothing', () => {
+    const f = growthOf({ [path]: controller, '/w/config/plugin/x/app.php.dist': '', '/w/config/other.php': php('<?php', "return ['controller_reuse' => false];") });
+    assert.deepStrictEqual(f.map(([l]) => l), [9]);
+  });
+});
+
 describe('php index: reachability across files', () => {
   before(() => initEngine());
   const files = {

@@ -338,6 +338,12 @@ ruleTester(
         errors: [{ line: 4, column: 5, endColumn: 12, message: '`$seen` is a static variable' }],
       },
       {
+        name: 'static local variable declared without a default (`static $cache;`)',
+        profile: LR,
+        code: php('<?php', 'function remember($v) {', '    static $cache;', '    $cache[microtime(true)] = $v;', '}'),
+        errors: [{ line: 4, column: 5, endColumn: 28, message: /`\$cache` is a static variable.*microtime/, severity: 'warning' }],
+      },
+      {
         name: 'global keyword, in a route closure',
         profile: LR,
         code: php('<?php', "Route::get('/', function () {", '    global $log;', "    $log .= 'hit';", '});'),

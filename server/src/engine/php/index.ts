@@ -43,6 +43,8 @@ interface ClassFact {
   extendsFq?: string;
   methods: string[];
   longLived?: string;
+  /** A webman controller: long-lived unless the workspace turns `controller_reuse` off. */
+  webmanController?: boolean;
 }
 
 export interface EntryFact {
@@ -56,6 +58,8 @@ export interface FileFacts {
   entries: EntryFact[];
   /** Classes a DI container keeps as singletons (`$this->app->singleton(X::class, …)`), fq -> why. */
   singletons: Array<[string, string]>;
+  /** webman's `config/app.php`: the literal value of `'controller_reuse'`, when it has one. */
+  controllerReuse?: boolean;
 }
 
 export interface ReachInfo {
@@ -72,6 +76,8 @@ export interface PhpIndex {
   /** Files the index covers. */
   files: Set<string>;
   longLived: Map<string, string>;
+  /** webman's `controller_reuse` is turned off in the workspace's `config/app.php`: controllers live one request. */
+  controllerReuseOff?: boolean;
   /** Reached units: the best path (unconditional first, then shortest). */
   reach: Map<string, ReachInfo>;
 }
@@ -330,12 +336,37 @@ export function factsOfModel(model: PhpFileModel): FileFacts {
       for (const at of unitsAt(scope, o, model)) unit(at.id).calls.push({ targets, uncond: at.uncond && targets.length > 0 && !(n.arguments ?? []).some((a: PhpNode) => callableTarget(a, scope, model)) });
     }
   }
-  return {
-    classes: model.classes.filter((c) => c.node.name).map((c) => ({ fq: c.fq, extendsFq: c.extendsFq, methods: methodsOf(c), longLived: c.longLived })),
+  const facts: FileFacts = {
+    classes: model.classes
+      .filter((c) => c.node.name)
+      .map((c) => ({ fq: c.fq, extendsFq: c.extendsFq, methods: methodsOf(c), longLived: c.longLived, ...(c.webmanController ? { webmanController: true } : {}) })),
     units: [...units.values()],
     entries,
     singletons,
   };
+  const reuse = controllerReuseOf(model);
+  if (reuse !== undefined) facts.controllerReuse = reuse;
+  return facts;
+}
+
+/**
+ * webman's `config/app.php` (`return ['controller_reuse' => false, …];`): the literal
+ * boolean it gives `controller_reuse`, or undefined (another file, no such key, not a literal).
+ */
+export function controllerReuseOf(model: PhpFileModel): boolean | undefined {
+  if (!/(^|[\\/])config[\\/]app\.php$/i.test(model.path ?? '')) return undefined;
+  for (const o of model.fileScope.owned) {
+    const n = o.node;
+    if (n.kind !== 'return' || n.expr?.kind !== 'array') continue;
+    for (const it of n.expr.items ?? []) {
+      if (it?.kind !== 'entry' || it.key?.kind !== 'string' || it.key.value !== 'controller_reuse') continue;
+      const v = it.value;
+      if (v?.kind === 'boolean') return !!v.value;
+      if (v?.kind === 'name' && /^(true|false)$/i.test(nameOf(v) ?? '')) return /^true$/i.test(nameOf(v) ?? '');
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 function handlerLabelFor(parents: PhpNode[], cb: PhpNode): string | undefined {
@@ -364,9 +395,11 @@ export function buildIndex(all: Array<[string, FileFacts]>, partial: boolean): P
   const units = new Map<string, UnitFact>();
   const entries: EntryFact[] = [];
   const longLived = new Map<string, string>();
+  const controllerReuseOff = all.some(([, f]) => f.controllerReuse === false);
   for (const [, f] of all) {
     for (const c of f.classes) {
       if (!classes.has(c.fq)) classes.set(c.fq, c);
+      if (c.webmanController && controllerReuseOff) continue;
       if (c.longLived && !longLived.has(c.fq)) longLived.set(c.fq, c.longLived);
     }
     for (const u of f.units) {
@@ -421,10 +454,10 @@ export function buildIndex(all: Array<[string, FileFacts]>, partial: boolean): P
       frontier = next;
     }
   }
-  return { entries, partial, files: new Set(all.map(([f]) => f)), longLived, reach };
+  return { entries, partial, files: new Set(all.map(([f]) => f)), longLived, reach, ...(controllerReuseOff ? { controllerReuseOff } : {}) };
 }
 
-const FACT_KEY = 'php.index.facts.v1';
+const FACT_KEY = 'php.index.facts.v2';
 
 /**
  * The index for a rule context: the workspace's PHP files (capped), or the
@@ -441,6 +474,10 @@ export function phpIndexOf(ctx: RuleContext, model: PhpFileModel): PhpIndex {
     // The document is outside the indexed files (or differs from them): index it alone, claim nothing about reach.
     const single = buildIndex([[ctx.doc.path, own()]], true);
     for (const [k, v] of idx.longLived) if (!single.longLived.has(k)) single.longLived.set(k, v);
+    if (idx.controllerReuseOff) {
+      single.controllerReuseOff = true;
+      for (const c of model.classes) if (c.webmanController) single.longLived.delete(c.fq);
+    }
     return single;
   });
 }
@@ -460,7 +497,11 @@ export function workspaceIndex(ws: WorkspaceView): PhpIndex {
 
 /** Marks the model's classes that other files register as container singletons. */
 export function applyIndexToModel(model: PhpFileModel, index: PhpIndex): void {
-  for (const c of model.classes) if (!c.longLived && index.longLived.has(c.fq)) c.longLived = index.longLived.get(c.fq);
+  for (const c of model.classes) {
+    // webman with `controller_reuse` off: a new controller per request.
+    if (c.webmanController && index.controllerReuseOff) c.longLived = undefined;
+    if (!c.longLived && index.longLived.has(c.fq)) c.longLived = index.longLived.get(c.fq);
+  }
 }
 
 export type Reach =

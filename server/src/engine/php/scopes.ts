@@ -33,7 +33,12 @@ export interface ClassInfo {
    * by the workspace index (container registrations in other files).
    */
   longLived?: string;
+  /** Set on webman controllers: long-lived only while `controller_reuse` is on (webman's default). */
+  webmanController?: boolean;
 }
+
+/** Why a webman controller's properties live as long as the worker. */
+export const WEBMAN_CONTROLLER_REUSE = 'webman reuses controller instances: one per worker process, shared by every request it serves (`controller_reuse`, on by default; `config/app.php` can turn it off)';
 
 export interface OwnedNode {
   node: PhpNode;
@@ -309,7 +314,8 @@ export function buildFileModel(program: PhpNode, options: BuildOptions = {}): Ph
     scope.owned.push({ node, parents });
     if (node.kind === 'static' && scope.kind !== 'closure' && scope.kind !== 'arrowfunc' && scope.kind !== 'file') {
       for (const v of Array.isArray(node.variables) ? node.variables : []) {
-        const n = nameOf(v?.variable);
+        // `static $x = 1;` is a staticvariable node; `static $x;` a bare variable.
+        const n = v?.kind === 'variable' ? nameOf(v) : nameOf(v?.variable);
         if (n) scope.staticLocals.set(n, v);
       }
     } else if (node.kind === 'global' && scope.kind !== 'file') {
@@ -357,6 +363,10 @@ function markLongLivedClasses(model: PhpFileModel): void {
   for (const cls of model.classes) {
     const ctl = controllerKindOf(model.path, cls);
     if (ctl === 'hyperf') cls.longLived = 'Hyperf controllers are container singletons: one instance per worker';
+    else if (ctl === 'webman') {
+      cls.longLived = WEBMAN_CONTROLLER_REUSE;
+      cls.webmanController = true;
+    }
   }
   for (const scope of model.scopes) {
     const cls = scope.cls;
