@@ -347,3 +347,37 @@ describe('php recall: request input through local variables and the request clas
     ]);
   });
 });
+
+describe('php recall: a memo cache keyed by the data a function transforms', () => {
+  before(() => initEngine());
+
+  it('invalid: a static cache keyed by the escaped value (Symfony PhpEngine::escape shape) is a warning', () => {
+    const code = [
+      '<?php',
+      'class Engine {',
+      '    private static $escaperCache = [];',
+      "    public function escape($value, string $context = 'html') {",
+      '        if (is_scalar($value)) {',
+      '            if (!isset(self::$escaperCache[$context][$value])) {',
+      '                self::$escaperCache[$context][$value] = htmlspecialchars($value);',
+      '            }',
+      '            return self::$escaperCache[$context][$value];',
+      '        }',
+      '        return htmlspecialchars($value);',
+      '    }',
+      '}',
+      '',
+    ].join('\n');
+    const res = analyze({ path: '/lib/Engine.php', text: code, language: 'php' }, { profile: 'long-running' }, [growth]);
+    assert.deepStrictEqual(res.findings.map((f) => [f.range.start.line + 1, f.severity]), [[7, 'warning']]);
+    assert.match(res.findings[0].message, /parameter `\$value`, the data the function works on/);
+  });
+
+  it('valid (no warning): the same cache keyed by a name of the code, or by a generic `$key`', () => {
+    for (const param of ['name', 'key', 'class']) {
+      const code = ['<?php', 'class Engine {', '    private static $cache = [];', `    public function get($${param}) {`, `        self::$cache[$${param}] = strlen($${param});`, '    }', '}', ''].join('\n');
+      const res = analyze({ path: '/lib/Engine.php', text: code, language: 'php' }, { profile: 'long-running' }, [growth]);
+      assert.deepStrictEqual(res.findings, [], param);
+    }
+  });
+});

@@ -169,6 +169,13 @@ function selfGrowth(n: PhpNode, acc: ContainerAccess, scope: FunctionScope, mode
   return undefined;
 }
 
+/** Is key verdict `v` more telling than `than`? Strong evidence of per-request growth first, then rank. */
+function moreTelling(v: Extract<KeyVerdict, { bounded: false }>, than: Extract<KeyVerdict, { bounded: false }> | undefined): boolean {
+  if (!than) return true;
+  if (v.strong !== than.strong) return v.strong;
+  return v.rank > than.rank;
+}
+
 /** Every growing write in one scope, in source order. */
 export function growthsIn(scope: FunctionScope, model: PhpFileModel, text: string): Growth[] {
   const out: Growth[] = [];
@@ -188,7 +195,7 @@ export function growthsIn(scope: FunctionScope, model: PhpFileModel, text: strin
         for (const k of acc.keys) {
           if (existingSlot(k as PhpNode, c, scope, model)) continue;
           const v = keyVerdict(k as PhpNode, o, keyCtx);
-          if (!v.bounded && (!worst || v.rank > worst.rank)) worst = v;
+          if (!v.bounded && moreTelling(v, worst)) worst = v;
         }
         // A nested array rebuilt from itself plus more (`C['rows'] = array_merge(C['rows'], $x)`)
         // grows on every call whatever its key; a string appended to at a new key is keyed growth
@@ -208,7 +215,7 @@ export function growthsIn(scope: FunctionScope, model: PhpFileModel, text: strin
       for (const k of acc.keys) {
         if (k === false) continue;
         const v = keyVerdict(k, o, keyCtx);
-        if (!v.bounded && (!worst || v.rank > worst.rank)) worst = v;
+        if (!v.bounded && moreTelling(v, worst)) worst = v;
       }
       if (worst) out.push({ access: acc, kind: 'keyed', target: n.what, write: n, at: o, key: worst });
     } else if (n.kind === 'call') {

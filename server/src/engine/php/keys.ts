@@ -49,6 +49,13 @@ function worst(a: KeyVerdict, b: KeyVerdict): KeyVerdict {
  */
 const ENTITY_NAME = /^(id|ids|uuid|guid|ip|ips|ipAddress|ip_address|token|email|url|uri|sessionId|session_id)$|[a-z0-9](Id|ID|Ip|IP|Uuid|Token|Email|Url|Uri)$|_(id|ip|uuid|token|email|url|uri)$/;
 
+/**
+ * Parameter names of the data a function transforms (escapes, parses, converts): a memo
+ * cache keyed by it holds every distinct input ever seen, and inputs are the traffic's
+ * (user content, request values), not names of the code.
+ */
+const DATA_NAME = /^(value|string|str|text|content|contents|html|subject|input|message|body|payload|markdown|plaintext|data)$/;
+
 export function isEntityName(name: string): boolean {
   return ENTITY_NAME.test(name);
 }
@@ -366,6 +373,9 @@ export function keyVerdict(key: PhpNode, at: OwnedNode, ctx: KeyContext, seen: S
       seen.add(name);
       if (ctx.scope.params.has(name)) {
         if (isEntityName(name)) return entity(name, `the parameter \`$${name}\``);
+        if (DATA_NAME.test(name)) {
+          return unbounded(`keyed by the parameter \`$${name}\`, the data the function works on: one entry per distinct value it is ever given (every string escaped, parsed or converted)`, true);
+        }
         return unbounded(`keyed by the parameter \`$${name}\`, whose values are not checked against a fixed set`);
       }
       const defs = definitionsOf(name, ctx);
