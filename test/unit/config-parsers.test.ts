@@ -4,7 +4,7 @@ import * as assert from 'assert';
 import { parseIni } from '../../server/src/engine/config/ini';
 import { parseJson, jsonMember } from '../../server/src/engine/config/json';
 import { execFormWords, parseDockerfile } from '../../server/src/engine/config/dockerfile';
-import { simpleCommands, splitShellWords, type ShellToken, type ShellWord } from '../../server/src/engine/config/shellwords';
+import { joinMapped, simpleCommands, splitShellWords, type ShellToken, type ShellWord } from '../../server/src/engine/config/shellwords';
 
 /** The document text each character of a word comes from (the offsets are right when this equals the value). */
 const fromSource = (text: string, w: ShellWord) => w.offsets.map((o) => text[o]).join('');
@@ -117,5 +117,19 @@ describe('parseJson', () => {
   });
   it('undefined on syntax errors', () => {
     for (const bad of ['{', '{"a":1,}', '[1 2]', '"\\x"', '{} x', '[' .repeat(10000)]) assert.strictEqual(parseJson(bad), undefined, bad);
+  });
+});
+
+describe('joinMapped on a very long line (fuzz regression: push(...) overflowed the stack)', () => {
+  it('joins 300,000 characters and keeps every offset', () => {
+    const n = 300_000;
+    const part = { text: 'x'.repeat(n), offsets: Array.from({ length: n + 1 }, (_, i) => i) };
+    const joined = joinMapped([part, { text: 'y', offsets: [n + 5, n + 6] }], ' ');
+    assert.strictEqual(joined.text.length, n + 2);
+    assert.strictEqual(joined.offsets.length, n + 3);
+    assert.strictEqual(joined.offsets[n - 1], n - 1);
+    assert.strictEqual(joined.offsets[n], n); // the separator maps to the end of the piece before it
+    assert.strictEqual(joined.offsets[n + 1], n + 5);
+    assert.strictEqual(joined.offsets[n + 2], n + 6);
   });
 });

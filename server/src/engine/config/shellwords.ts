@@ -34,7 +34,8 @@ export function joinMapped(parts: MappedText[], sep: string): MappedText {
       for (let i = 0; i < sep.length; i++) offsets.push(at);
     }
     text += p.text;
-    offsets.push(...p.offsets.slice(0, p.text.length));
+    // A loop, not push(...): a long command line has more offsets than a call may take arguments.
+    for (let i = 0; i < p.text.length; i++) offsets.push(p.offsets[i]);
   });
   const lastPart = parts[parts.length - 1];
   offsets.push(lastPart ? lastPart.offsets[lastPart.text.length] : 0);
