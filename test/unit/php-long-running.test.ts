@@ -356,6 +356,34 @@ describe('php index: reachability across files', () => {
   it('boot-time timers (not reached from an entry point) are not reported', () => {
     assert.deepStrictEqual(run('/w/app/bootstrap/Timers.php'), []);
   });
+
+  it('a property typed by the constructor (`$this->p = $typedParam`, `$this->p = new X`): calls through it are followed', () => {
+    const app = {
+      '/w/app/controller/OrderController.php': php(
+        '<?php',
+        'namespace app\\controller;',
+        'use app\\service\\Audit;',
+        'use app\\service\\Stats;',
+        'class OrderController {',
+        '    private $audit;',
+        '    private $stats;',
+        '    private $plain;',
+        '    public function __construct(Audit $audit, $plain) { $this->audit = $audit; $this->stats = new Stats(); $this->plain = $plain; }',
+        "    public function create($request) { $this->audit->note($request->get('id')); $this->stats->add(1); $this->plain->add(2); return 'ok'; }",
+        '}',
+      ),
+      '/w/app/service/Audit.php': php('<?php', 'namespace app\\service;', 'class Audit {', '    private static array $notes = [];', '    public function note($id) { self::$notes[] = $id; }', '}'),
+      '/w/app/service/Stats.php': php('<?php', 'namespace app\\service;', 'class Stats {', '    private static array $all = [];', '    public function add($v) { self::$all[] = $v; }', '}'),
+      '/w/app/service/Other.php': php('<?php', 'namespace app\\service;', 'class Other {', '    private static array $all = [];', '    public function add($v) { self::$all[] = $v; }', '}'),
+    };
+    const w = memoryWorkspace(app);
+    const sev = (file: keyof typeof app) =>
+      analyze({ path: file, text: app[file], language: 'php' }, { profile: LR, workspace: w }).findings.filter((x) => x.ruleId === 'php-unbounded-static-growth').map((x) => x.severity);
+    assert.deepStrictEqual(sev('/w/app/service/Audit.php'), ['error']);
+    assert.deepStrictEqual(sev('/w/app/service/Stats.php'), ['error']);
+    // An untyped parameter tells nothing: Other::add() is not reached through `$this->plain`.
+    assert.deepStrictEqual(sev('/w/app/service/Other.php'), ['information']);
+  });
 });
 
 // ---------------------------------------------------------------------------

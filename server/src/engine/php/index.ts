@@ -404,10 +404,10 @@ export function buildIndex(all: Array<[string, FileFacts]>, partial: boolean): P
     }
     for (const u of f.units) {
       const had = units.get(u.id);
-      if (had) had.calls.push(...u.calls);
+      if (had) for (const c of u.calls) had.calls.push(c); // (a unit may have more calls than push(...) takes arguments)
       else units.set(u.id, { id: u.id, calls: [...u.calls] });
     }
-    entries.push(...f.entries);
+    for (const e of f.entries) entries.push(e);
     for (const [fq, why] of f.singletons) if (!longLived.has(fq)) longLived.set(fq, why);
   }
   const resolve = (t: Target): string | undefined => {

@@ -19,7 +19,7 @@ export interface ClassInfo {
   fq: string;
   /** Instance properties declared here (and promoted constructor parameters), by name. */
   props: Map<string, PhpNode>;
-  /** Declared class types of instance properties (typed, promoted, or `= new X` in the constructor), fq lower-cased. */
+  /** Class types of instance properties (declared, promoted, or assigned in the constructor from a typed parameter or `new X`), fq lower-cased. */
   propTypes: Map<string, string>;
   /** Fully qualified parent class and interfaces, lower-cased. */
   extendsFq?: string;
@@ -354,8 +354,41 @@ export function buildFileModel(program: PhpNode, options: BuildOptions = {}): Ph
   }
 
   const model: PhpFileModel = { classes, scopes, fileScope, namespace: names.namespace, uses: names.uses, loops, path: options.path };
+  constructorPropTypes(model);
   markLongLivedClasses(model);
   return model;
+}
+
+const SCALAR_TYPE = /^(array|string|int|float|bool|mixed|iterable|callable|object|self|static|null|false|true)$/i;
+
+/**
+ * Property types the constructor shows: `$this->p = $param` where the parameter has a class
+ * type (pre-PHP 8 injection, without promotion), or `$this->p = new X(…)`. Declared types win.
+ */
+function constructorPropTypes(model: PhpFileModel): void {
+  for (const scope of model.scopes) {
+    const cls = scope.cls;
+    if (!scope.isConstructor || !cls) continue;
+    const paramTypes = new Map<string, PhpNode>();
+    for (const a of Array.isArray(scope.node.arguments) ? scope.node.arguments : []) {
+      const n = nameOf(a?.name);
+      if (n && a.type?.kind === 'name' && !SCALAR_TYPE.test(nameOf(a.type) ?? '')) paramTypes.set(n, a.type);
+    }
+    for (const o of scope.owned) {
+      const n = o.node;
+      if (n.kind !== 'assign' || n.operator !== '=') continue;
+      const l = n.left;
+      if (l?.kind !== 'propertylookup' || l.what?.kind !== 'variable' || l.what.name !== 'this' || l.offset?.kind !== 'identifier') continue;
+      const prop = nameOf(l.offset) ?? '';
+      if (!prop || cls.propTypes.has(prop)) continue;
+      const r = n.right;
+      let type: PhpNode | undefined;
+      if (r?.kind === 'variable' && typeof r.name === 'string') type = paramTypes.get(r.name);
+      else if (r?.kind === 'new' && r.what?.kind === 'name' && !SCALAR_TYPE.test(nameOf(r.what) ?? '')) type = r.what;
+      const t = type ? nameOf(type) : undefined;
+      if (t) cls.propTypes.set(prop, resolveClassName(t, model, type!.resolution));
+    }
+  }
 }
 
 /** `self::$instance = new self` (or `??=`, `new static`, `new ClassName`) in a method of the class. */
