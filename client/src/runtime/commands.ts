@@ -7,6 +7,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import type { ProfileSetting } from '../../../server/src/engine/types';
 import { RuntimeFindingsNotification, type RuntimeFindingsParams } from '../../../server/src/lsp/protocol';
 import { chartData, type ChartData } from '../../../server/src/runtime/chart';
 import { formatMeasureText } from '../../../server/src/runtime/format';
@@ -48,7 +49,15 @@ export interface ValgrindArgs {
 export interface ImportLeakLogArgs {
   file: string;
   root?: string;
+  /**
+   * The runtime profile that decides the severity, as `php-leak import-leak-log --runtime`:
+   * warning under 'fpm', error for 'long-running'; 'auto' follows each file's profile as the
+   * language server decides it (the status bar's). Default: the phpLeak.runtime setting.
+   */
+  runtime?: ProfileSetting;
 }
+
+const RUNTIMES: readonly ProfileSetting[] = ['auto', 'fpm', 'long-running'];
 
 export interface RuntimeState {
   measurement?: MeasureResult;
@@ -91,14 +100,14 @@ export function registerRuntimeCommands(
 ): { getRuntimeState(): RuntimeState } {
   const state: RuntimeState = { findings: { valgrind: [], 'debug-build': [] } };
 
-  async function sendFindings(source: 'valgrind' | 'debug-build', mapped: MappedFinding[]): Promise<void> {
+  async function sendFindings(source: 'valgrind' | 'debug-build', mapped: MappedFinding[], runtime?: ProfileSetting): Promise<void> {
     const byUri = new Map<string, MappedFinding['finding'][]>();
     for (const m of mapped) {
       const uri = vscode.Uri.file(m.path).toString();
       byUri.set(uri, [...(byUri.get(uri) ?? []), m.finding]);
     }
     state.findings[source] = mapped.map((m) => ({ path: m.path, ruleId: m.finding.ruleId, line: m.finding.range.start.line + 1, message: m.finding.message }));
-    const params: RuntimeFindingsParams = { source, files: [...byUri].map(([uri, findings]) => ({ uri, findings })) };
+    const params: RuntimeFindingsParams = { source, files: [...byUri].map(([uri, findings]) => ({ uri, findings })), ...(runtime ? { runtime } : {}) };
     const c = getClient();
     if (c?.isRunning()) await c.sendNotification(RuntimeFindingsNotification, params);
     else output.appendLine('runtime findings not shown: the language server is not running');
@@ -274,13 +283,23 @@ export function registerRuntimeCommands(
       void vscode.window.showErrorMessage('PHP Leak: open a folder with the extension sources first.');
       return undefined;
     }
+    const setting = vscode.workspace.getConfiguration('phpLeak', vscode.Uri.file(root)).get<string>('runtime');
+    const runtime = a.runtime ?? (RUNTIMES.includes(setting as ProfileSetting) ? (setting as ProfileSetting) : 'auto');
+    if (!RUNTIMES.includes(runtime)) {
+      void vscode.window.showErrorMessage(`PHP Leak: runtime must be one of ${RUNTIMES.join(', ')} (got "${runtime}")`);
+      return undefined;
+    }
     try {
       const bytes = await vscode.workspace.fs.readFile(vscode.Uri.file(a.file));
       const log = parseLeakLog(Buffer.from(bytes).toString('utf8'));
-      const findings = leakLogFindings(log, new SourceIndex(root));
+      // With 'auto' the server applies each document's profile; php-fpm's severity until it has one.
+      const findings = leakLogFindings(log, new SourceIndex(root), () => (runtime === 'long-running' ? 'long-running' : 'fpm'));
       const blocks = log.leaks.reduce((n, l) => n + l.count, 0);
-      output.appendLine(`leak log ${a.file}: ${blocks} leaked blocks, ${findings.length} sites in ${root}${log.fpmLines ? ` (${log.fpmLines} lines from php-fpm)` : ''}`);
-      await sendFindings('debug-build', findings);
+      output.appendLine(
+        `leak log ${a.file}: ${blocks} leaked blocks, ${findings.length} sites in ${root}${log.fpmLines ? ` (${log.fpmLines} lines from php-fpm)` : ''}; ` +
+          `runtime profile ${runtime === 'auto' ? "auto (each file's, as the status bar shows)" : runtime}`,
+      );
+      await sendFindings('debug-build', findings, runtime);
       void vscode.window.showInformationMessage(`PHP Leak: ${findings.length} leaking site${findings.length === 1 ? '' : 's'} from the leak log (see Problems).`);
       return findings;
     } catch (e) {

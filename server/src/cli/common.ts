@@ -1,5 +1,7 @@
 // What every php-leak subcommand shares.
+import * as path from 'path';
 import { parseArgs, type ParseArgsConfig } from 'util';
+import { detectProfile, DiskWorkspace, DEFAULT_SETTINGS, type ProfileDecision, type ProfileSetting } from '../engine';
 
 export interface CliIo {
   stdout: (s: string) => void;
@@ -49,4 +51,34 @@ export function parseOptions<T extends ParseArgsConfig>(config: T): ReturnType<t
 export function splitAtDoubleDash(argv: string[]): { own: string[]; rest: string[] } {
   const dash = argv.indexOf('--');
   return dash >= 0 ? { own: argv.slice(0, dash), rest: argv.slice(dash + 1) } : { own: argv, rest: [] };
+}
+
+/** `--runtime`, as `php-leak scan` and `php-leak import-leak-log` take it. */
+export const RUNTIME_VALUES = ['auto', 'fpm', 'long-running'] as const;
+
+export function runtimeOption(value: string | undefined): ProfileSetting {
+  return oneOf<ProfileSetting>('runtime', value, RUNTIME_VALUES, 'auto');
+}
+
+/**
+ * The runtime profile of files under `root`, decided as `php-leak scan` decides it: the
+ * setting when it names one, else detected from composer.json / composer.lock, .rr.yaml, code
+ * that starts a long-running server, a php-fpm pool file (php-fpm when nothing says
+ * otherwise). One decision per folder; the workspace is listed only when auto needs it.
+ */
+export function profileDecider(setting: ProfileSetting, root: string): (file: string) => ProfileDecision {
+  let workspace: DiskWorkspace | undefined;
+  const byDir = new Map<string, ProfileDecision>();
+  return (file) => {
+    const dir = path.dirname(file);
+    let d = byDir.get(dir);
+    if (!d) {
+      if (setting === 'auto') {
+        workspace ??= new DiskWorkspace({ roots: [root], include: [...DEFAULT_SETTINGS.include], exclude: [...DEFAULT_SETTINGS.exclude], maxFileSize: DEFAULT_SETTINGS.maxFileSize });
+      }
+      d = detectProfile(setting, dir, root, undefined, workspace);
+      byDir.set(dir, d);
+    }
+    return d;
+  };
 }

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { leakLogFindings, parseLeakLog } from '../runtime/leaklog';
 import { formatRuntimeFindings } from '../runtime/report';
 import { SourceIndex } from '../runtime/sources';
-import { oneOf, parseOptions, UsageError, type CliIo, type Command } from './common';
+import { oneOf, parseOptions, profileDecider, runtimeOption, UsageError, type CliIo, type Command } from './common';
 
 export const IMPORT_LEAK_LOG_USAGE = `Usage: php-leak import-leak-log FILE [options]
 
@@ -16,8 +16,14 @@ Reads the leak report a debug build of PHP (--enable-debug) prints at the end of
 C sources under --root where the blocks were allocated (runtime-debug-leak findings).
 FILE may be - for standard input.
 
+The runtime profile decides their severity, as for php-leak scan: a warning under php-fpm
+(PHP frees request memory at the end of each request), an error in a long-running runtime
+(Swoole, webman, RoadRunner, Octane: the request never ends, the block is never freed).
+
 Options:
   --root DIR                   the workspace whose C sources findings map to (default: the current folder)
+  --runtime auto|fpm|long-running
+                               runtime profile (default: auto, from composer.json)
   --format text|json|sarif     output format (default: text)
   --output FILE                write the report to FILE instead of standard output
   -h, --help                   show this help
@@ -31,6 +37,7 @@ export async function runImportLeakLog(argv: string[], io: CliIo): Promise<numbe
     allowPositionals: true,
     options: {
       root: { type: 'string' },
+      runtime: { type: 'string' },
       format: { type: 'string' },
       output: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -41,6 +48,7 @@ export async function runImportLeakLog(argv: string[], io: CliIo): Promise<numbe
     return 0;
   }
   const format = oneOf('format', values.format, ['text', 'json', 'sarif'] as const, 'text');
+  const runtime = runtimeOption(values.runtime);
   if (positionals.length !== 1) throw new UsageError('give one log file (or - for standard input)');
   const root = path.resolve(io.cwd, values.root ?? '.');
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new UsageError(`--root: no such folder: ${values.root}`, false);
@@ -51,13 +59,18 @@ export async function runImportLeakLog(argv: string[], io: CliIo): Promise<numbe
     throw new UsageError(`cannot read ${positionals[0]}: ${e instanceof Error ? e.message : String(e)}`, false);
   }
   const log = parseLeakLog(text);
-  const findings = leakLogFindings(log, new SourceIndex(root));
+  const decide = profileDecider(runtime, root);
+  const findings = leakLogFindings(log, new SourceIndex(root), (file) => decide(file).profile);
   const blocks = log.leaks.reduce((a, l) => a + l.count, 0);
+  // The profile(s) that decided the severity, with the reason when detected.
+  const profiles = [...new Set(findings.map((f) => decide(f.path)).map((d) => (runtime === 'auto' ? `${d.profile} (${d.reason})` : `${d.profile} (--runtime)`)))];
   io.stderr(
     `php-leak: ${blocks} leaked block${blocks === 1 ? '' : 's'} in the log` +
       (log.reportedTotal ? ` (the build reported ${log.reportedTotal})` : '') +
       (log.fpmLines ? `, ${log.fpmLines} lines from php-fpm` : '') +
-      `; ${findings.length} site${findings.length === 1 ? '' : 's'} in ${root}\n`,
+      `; ${findings.length} site${findings.length === 1 ? '' : 's'} in ${root}` +
+      (profiles.length ? `; runtime profile ${profiles.join(', ')}` : '') +
+      '\n',
   );
   const report = formatRuntimeFindings(findings, format, io.cwd);
   if (values.output) fs.writeFileSync(path.resolve(io.cwd, values.output), report);

@@ -52,7 +52,7 @@ import {
   type StatusParams,
 } from './protocol';
 import { RuntimeFindingsNotification, type RuntimeFindingsParams } from './protocol';
-import { mergeRuntimeFindings, RuntimeFindingsStore, textOf } from './runtime';
+import { diskText, mergeRuntimeFindings, RuntimeFindingsStore, textOf } from './runtime';
 import { JobRunner } from '../scanpool/analyzeJob';
 import { ResultCache } from '../scanpool/cache';
 import { ScanPool } from '../scanpool/pool';
@@ -208,7 +208,9 @@ export function startServer(connection: Connection): void {
   }
 
   function publish(uri: string, state: DocState | undefined): void {
-    const findings = mergeRuntimeFindings(state?.findings ?? [], runtimeFindings.get(uri), fsPathOf(uri), () => textOf(uri, (u) => documents.get(u)?.getText()));
+    const text = () => textOf(uri, (u) => documents.get(u)?.getText());
+    const runtime = runtimeFindings.get(uri, text, state?.profile.profile); // moved to where their lines are now; stale ones as notes
+    const findings = [...mergeRuntimeFindings(state?.findings ?? [], runtime.findings, fsPathOf(uri), text), ...runtime.notes];
     const diagnostics = findings.map((f) => toDiagnostic(f, uri));
     void connection.sendDiagnostics({ uri, version: state?.version ?? undefined, diagnostics });
   }
@@ -221,7 +223,7 @@ export function startServer(connection: Connection): void {
   }
 
   function sendStatus(uri: string | undefined, profile: ProfileDecision): void {
-    const params: StatusParams = { uri, profile: profile.profile, reason: profile.reason, findings: totalFindings() };
+    const params: StatusParams = { uri, profile: profile.profile, reason: profile.reason, findings: totalFindings(), staleRuntimeFindings: runtimeFindings.staleCount() };
     void connection.sendNotification(StatusNotification, params);
   }
 
@@ -385,6 +387,9 @@ export function startServer(connection: Connection): void {
   documents.onDidChangeContent((e) => {
     const fsPath = fsPathOf(e.document.uri);
     workspace?.invalidate(fsPath);
+    // Runtime findings follow every change (small steps keep them on their lines); published with the analysis.
+    const dropped = runtimeFindings.update(e.document.uri, e.document.getText());
+    if (dropped) log(`${fsPath ?? e.document.uri}: ${dropped} runtime finding${dropped === 1 ? '' : 's'} dropped after edits (line edited or deleted): re-run the measurement`);
     schedule(e.document, debounceMs);
   });
   documents.onDidClose((e) => {
@@ -500,7 +505,9 @@ export function startServer(connection: Connection): void {
   // ---------- workspace scan ----------
 
   connection.onNotification(RuntimeFindingsNotification, (params: RuntimeFindingsParams) => {
-    for (const uri of runtimeFindings.set(params)) publish(uri, open.get(uri) ?? scanned.get(uri));
+    // Anchored on the disk's text (what the run saw), then moved to the editor's.
+    const changed = runtimeFindings.set(params, diskText, (u) => textOf(u, (x) => documents.get(x)?.getText()));
+    for (const uri of changed) publish(uri, open.get(uri) ?? scanned.get(uri));
   });
 
   connection.onRequest(ScanWorkspaceRequest, async (params: ScanWorkspaceParams | undefined, token: CancellationToken): Promise<ScanWorkspaceResult> => {

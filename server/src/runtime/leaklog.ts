@@ -7,8 +7,8 @@
 //   === Total 11 memory leaks detected ===
 // also when it arrives through a php-fpm error log (catch_workers_output = yes):
 //   [21-Nov-2026 10:00:00] WARNING: [pool www] child 123 said into stderr: "…"
-import type { Finding, RelatedInfo } from '../engine/types';
-import { DEBUG_LEAK_RULE } from './rules';
+import type { Finding, Profile, RelatedInfo } from '../engine/types';
+import { DEBUG_LEAK_RULE, runtimeSeverity } from './rules';
 import { lineRange, SourceIndex } from './sources';
 import type { MappedFinding } from './valgrind';
 import { groupDigits } from './stats';
@@ -74,8 +74,12 @@ export function parseLeakLog(text: string): LeakLog {
   return { leaks, reportedTotal, fpmLines };
 }
 
-/** One finding per workspace line: blocks and bytes added up over requests and workers. */
-export function leakLogFindings(log: LeakLog, index: SourceIndex): MappedFinding[] {
+/**
+ * One finding per workspace line: blocks and bytes added up over requests and workers. The
+ * severity follows the runtime profile of the file (php-leak import-leak-log --runtime):
+ * warning under php-fpm, error in a long-running runtime.
+ */
+export function leakLogFindings(log: LeakLog, index: SourceIndex, profileOf: (file: string) => Profile = () => 'fpm'): MappedFinding[] {
   const byLine = new Map<string, { path: string; line: number; bytes: number; count: number; scripts: Set<string>; vias: LeakEntry['via'][]; pids: Set<number> }>();
   for (const l of log.leaks) {
     // The reported site, else (when it is a PHP header like zend_string.h) the relayed one.
@@ -101,7 +105,7 @@ export function leakLogFindings(log: LeakLog, index: SourceIndex): MappedFinding
     const scripts = [...e.scripts];
     const finding: Finding = {
       ruleId: DEBUG_LEAK_RULE,
-      severity: 'warning',
+      severity: runtimeSeverity(DEBUG_LEAK_RULE, profileOf(e.path)),
       message:
         `debug build: ${groupDigits(e.bytes)} bytes in ${e.count} block${e.count === 1 ? '' : 's'} still allocated at request end (emalloc without efree)` +
         (scripts.length ? `, script ${scripts.slice(0, 2).join(', ')}${scripts.length > 2 ? ', …' : ''}` : '') +

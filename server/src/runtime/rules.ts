@@ -1,7 +1,7 @@
 // The rule ids of runtime findings (metadata only: they come from measurements, not from a
 // check over the source, so they are not in the static registry's allRules). The SARIF
 // output lists them, and each has its page under docs/rules/.
-import type { Rule, RuleMeta } from '../engine/types';
+import type { Profile, Rule, RuleMeta, Severity } from '../engine/types';
 
 export const VALGRIND_RULE = 'runtime-valgrind-leak';
 export const DEBUG_LEAK_RULE = 'runtime-debug-leak';
@@ -29,6 +29,16 @@ export const runtimeRuleMetas: RuleMeta[] = [
 
 /** The runtime rules in the shape the report formatters take (their check never runs). */
 export const runtimeRules: Rule[] = runtimeRuleMetas.map((meta) => ({ meta, check: () => [] }));
+
+/**
+ * A runtime finding's severity under a runtime profile (the rule's default for it): a debug
+ * build's leak is a warning under php-fpm (freed at request end) and an error in a
+ * long-running runtime (never freed).
+ */
+export function runtimeSeverity(ruleId: string, profile: Profile): Severity {
+  const s = runtimeRuleMetas.find((m) => m.id === ruleId)?.defaultSeverity[profile];
+  return s && s !== 'off' ? s : 'warning';
+}
 
 export function isRuntimeRule(id: string): boolean {
   return runtimeRuleMetas.some((m) => m.id === id);
