@@ -23,6 +23,8 @@ export interface PhpLeakStatus {
   profile: 'fpm' | 'long-running';
   reason: string;
   findings: number;
+  /** Runtime findings dropped because their lines were edited since the run. */
+  staleRuntimeFindings: number;
   serverRunning: boolean;
 }
 
@@ -44,7 +46,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<PhpLea
   context.subscriptions.push(output, statusItem);
   const runtime = registerRuntimeCommands(context, () => client, output);
 
-  const status: PhpLeakStatus = { profile: 'fpm', reason: 'starting', findings: 0, serverRunning: false };
+  const status: PhpLeakStatus = { profile: 'fpm', reason: 'starting', findings: 0, staleRuntimeFindings: 0, serverRunning: false };
   const profiles = new Map<string, StatusParams>(); // by document URI
 
   function renderStatus(): void {
@@ -57,7 +59,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<PhpLea
     const label = status.profile === 'fpm' ? 'php-fpm' : 'long-running';
     statusItem.text = `$(pulse) ${label} · ${status.findings}`;
     const md = new vscode.MarkdownString(
-      `**PHP Leak Diagnostics**\n\nRuntime profile: **${label}** (${status.reason})\n\nFindings: ${status.findings}\n\nClick to show the output.`,
+      `**PHP Leak Diagnostics**\n\nRuntime profile: **${label}** (${status.reason})\n\nFindings: ${status.findings}${
+        status.staleRuntimeFindings ? `\n\nRuntime findings dropped after edits: ${status.staleRuntimeFindings} (their lines changed since the run: re-run the measurement)` : ''
+      }\n\nClick to show the output.`,
     );
     statusItem.tooltip = md;
     statusItem.show();
@@ -92,6 +96,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<PhpLea
       status.profile = p.profile;
       status.reason = p.reason;
       status.findings = p.findings;
+      status.staleRuntimeFindings = p.staleRuntimeFindings ?? 0;
       renderStatus();
     }),
     vscode.window.onDidChangeActiveTextEditor(() => renderStatus()),
