@@ -110,8 +110,11 @@ function under(file: string, dir: string | undefined): boolean {
 function fromCode(ws: WorkspaceView, folder: string | undefined): ProfileDecision | undefined {
   const hit = ws.shared(`profile.code:${folder ?? ''}`, () => {
     let seen = 0;
+    // under(file, folder), with the folder resolved once (not once per file of the workspace).
+    const d = folder ? path.resolve(folder) : undefined;
+    const prefix = d !== undefined ? d + path.sep : undefined;
     for (const file of ws.files('php')) {
-      if (!under(file, folder)) continue;
+      if (d !== undefined && file !== d && !file.startsWith(prefix!)) continue;
       if (++seen > MAX_SIGNAL_FILES) break;
       const signal = ws.fileFact('profile.codeSignal', file, codeSignalOf);
       if (signal) return { signal, file };

@@ -175,11 +175,14 @@ function direntKind(ent: fs.Dirent): string {
   return 'not a file';
 }
 
+/** One decoder for every file (decode() without `stream` keeps no state between calls; making one per file cost more than the decoding). */
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
 export function decodeText(buf: Uint8Array): string {
   if (buf.length >= 2 && ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff))) {
     return new TextDecoder(buf[0] === 0xff ? 'utf-16le' : 'utf-16be').decode(buf.subarray(2));
   }
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(buf);
+  const text = utf8.decode(buf);
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 

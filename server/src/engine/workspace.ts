@@ -83,9 +83,11 @@ export class DiskWorkspace implements WorkspaceView {
     let count = 0;
     const { included, excluded } = compileFilter(this.opts);
     for (const root of this.opts.roots) {
-      const stack = [root];
+      // Each folder with its path relative to the root ('/'-separated), built as the walk
+      // descends (path.relative per entry cost more than the rest of the walk).
+      const stack: Array<[string, string]> = [[root, '']];
       while (stack.length && count < max) {
-        const dir = stack.pop()!;
+        const [dir, dirRel] = stack.pop()!;
         let entries: fs.Dirent[];
         try {
           entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -95,12 +97,13 @@ export class DiskWorkspace implements WorkspaceView {
         for (const ent of entries) {
           if (ent.isSymbolicLink()) continue;
           const full = path.join(dir, ent.name);
-          const rel = path.relative(root, full).split(path.sep).join('/');
+          const rel = dirRel ? `${dirRel}/${ent.name}` : ent.name;
           if (ent.isDirectory()) {
-            if (!excluded(rel)) stack.push(full);
-          } else if (ent.isFile() && included(rel) && !excluded(rel)) {
+            if (!excluded(rel)) stack.push([full, rel]);
+          } else if (ent.isFile()) {
+            // The language first: most files of a tree are none of ours and need no glob match.
             const lang = languageOf(full);
-            if (lang === 'other') continue;
+            if (lang === 'other' || !included(rel) || excluded(rel)) continue;
             let list = out.get(lang);
             if (!list) out.set(lang, (list = []));
             list.push(full);

@@ -39,6 +39,8 @@ interface Slot {
   files: number;
   /** The folder this worker is working through. */
   dir?: string;
+  /** Files the worker has already parsed or summarised for a sibling (it gets them first: their work is half done). */
+  prepared?: string[];
   retiring?: boolean;
 }
 
@@ -104,7 +106,10 @@ export class ScanPool {
 
   /** Tell live workers a new scan starts (they re-read texts and listings; per-file facts are checked against the text). */
   private resetAll(): void {
-    for (const s of this.slots) s.worker.postMessage({ type: 'reset' } satisfies ToWorker);
+    for (const s of this.slots) {
+      s.worker.postMessage({ type: 'reset' } satisfies ToWorker);
+      s.prepared = undefined; // the reset frees them
+    }
   }
 
   /**
@@ -140,6 +145,11 @@ export class ScanPool {
     let remaining = jobs.length;
 
     const take = (slot: Slot): ScanJob | undefined => {
+      for (const file of slot.prepared ?? []) {
+        const g = groups.get(path.dirname(file));
+        const i = g ? g.findIndex((j) => j.file === file) : -1;
+        if (i >= 0) return g!.splice(i, 1)[0];
+      }
       if (slot.dir) {
         const g = groups.get(slot.dir);
         if (g?.length) return g.shift();
@@ -201,6 +211,7 @@ export class ScanPool {
           if (finished || m.type !== 'result' || !slot.busy) return;
           const job = slot.busy;
           if (slot.files + 1 >= this.opts.recycleAfterFiles || m.memMb > this.opts.maxWorkerMemoryMb) slot.retiring = true;
+          slot.prepared = m.prepared;
           done(slot, job, m.res);
         };
         const lost = (why: string) => {

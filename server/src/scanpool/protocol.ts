@@ -39,4 +39,5 @@ export type FromWorker =
   | { type: 'ready' }
   | { type: 'initError'; error: string }
   /** `memMb`: the worker's JS heap plus its external memory (the tree-sitter WebAssembly heap) after the job. */
-  | { type: 'result'; res: JobResult; memMb: number };
+  /** `prepared`: files this worker has parsed or summarised for a sibling, oldest first (it should get them next). */
+  | { type: 'result'; res: JobResult; memMb: number; prepared?: string[] };

@@ -18,6 +18,7 @@ import type { AnalysisResult, DocLanguage } from '../engine/types';
 import { JobRunner } from './analyzeJob';
 import type { ResultCache } from './cache';
 import type { ScanPool } from './pool';
+import { SCAN_PREPARED_CHARS, SCAN_PREPARED_FILES, clearPrepared, enablePreparedFiles, preparedEnabled, preparedKeys } from '../engine/c/prepared';
 import type { JobResult, ScanJob, WorkspaceSpec } from './protocol';
 
 export interface ScanTarget {
@@ -202,11 +203,31 @@ export async function scanWithPool(o: PooledScanOptions): Promise<PooledScanSumm
   } else {
     const runner = o.inline ?? new JobRunner();
     runner.reset();
-    for (const job of jobs) {
-      if (cancelled()) break;
-      onResult(job, runner.run(job));
-      // Let cancellation and editor requests through between files.
-      await new Promise((r) => setImmediate(r));
+    // As in a worker: a sibling's parse and summary pass wait for its own analysis, which comes next.
+    const wasOn = preparedEnabled();
+    if (!wasOn) enablePreparedFiles(SCAN_PREPARED_FILES, SCAN_PREPARED_CHARS);
+    try {
+      const queue = [...jobs];
+      while (queue.length) {
+        if (cancelled()) break;
+        let next = 0;
+        for (const file of preparedKeys()) {
+          const i = queue.findIndex((j) => j.file === file);
+          if (i >= 0) {
+            next = i;
+            break;
+          }
+        }
+        const job = queue.splice(next, 1)[0];
+        onResult(job, runner.run(job));
+        // Let cancellation and editor requests through between files.
+        await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      if (!wasOn) {
+        enablePreparedFiles(0, 0);
+        clearPrepared();
+      }
     }
   }
   summary.cancelled = summary.cancelled || cancelled();

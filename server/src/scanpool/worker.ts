@@ -3,12 +3,15 @@
 // files the pool sends, one at a time, and answers each with its result.
 import { parentPort, workerData } from 'worker_threads';
 import { initEngine } from '../engine/engine';
+import { SCAN_PREPARED_CHARS, SCAN_PREPARED_FILES, clearPrepared, enablePreparedFiles, preparedKeys } from '../engine/c/prepared';
 import { JobRunner } from './analyzeJob';
 import type { FromWorker, ToWorker } from './protocol';
 
 const port = parentPort;
 if (port) {
   const runner = new JobRunner();
+  // A sibling's parse and summary pass wait for its own analysis in this worker (bounded).
+  enablePreparedFiles(SCAN_PREPARED_FILES, SCAN_PREPARED_CHARS);
   const post = (m: FromWorker) => port.postMessage(m);
   const ready = initEngine({ wasmDir: (workerData as { wasmDir?: string } | undefined)?.wasmDir }).then(
     () => post({ type: 'ready' }),
@@ -16,10 +19,13 @@ if (port) {
   );
   port.on('message', (m: ToWorker) => {
     void ready.then(() => {
-      if (m.type === 'reset') return runner.reset();
+      if (m.type === 'reset') {
+        clearPrepared();
+        return runner.reset();
+      }
       const res = runner.run(m.job);
       const mem = process.memoryUsage();
-      post({ type: 'result', res, memMb: Math.round((mem.heapUsed + mem.external) / 1048576) });
+      post({ type: 'result', res, memMb: Math.round((mem.heapUsed + mem.external) / 1048576), prepared: preparedKeys() });
     });
   });
 }

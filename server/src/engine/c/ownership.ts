@@ -32,7 +32,8 @@ import {
 import { buildCfg, calleeName, constValue, strip, type Cfg, type CfgNode, type ExitKind, type MacroContext } from './cfg';
 import { Recorder, cacheServes, reuse, store, unitKey } from './cache';
 import { MacroTable } from './macros';
-import { parseC } from './parser';
+import { parseC, rememberTree } from './parser';
+import { preparedEnabled, putPrepared, takePrepared } from './prepared';
 import { calleesIn, fileGlobals, findUnits, type FunctionUnit } from './units';
 
 export type AllocState = 'A' | 'R' | 'T' | 'E' | 'N' | 'L' | 'C';
@@ -161,6 +162,13 @@ export interface OwnershipAnalysis {
   summaries: Map<string, FunctionSummary>;
   /** The `#define` of a same-file macro the analysis expanded (for related locations). */
   macroDefinition(name: string): Node | undefined;
+  /**
+   * What summarizeFile would give for this text, derived from this analysis when it can be
+   * without analysing again (undefined when not: a plain function's analysis got another
+   * file's summary). The workspace seeds its per-file facts with it, so a sibling that
+   * needs this file's summaries later does not analyse the file a second time.
+   */
+  standalone?: { defined: Set<string>; summaries?: Map<string, FunctionSummary> };
   dispose(): void;
 }
 
@@ -754,8 +762,25 @@ class UnitAnalyzer {
 
   // ------------------------------------------------------------ conditions
 
-  /** A condition remembered along a path: no calls, no assignments, only local variables. */
+  /** condKey's answers by tree and node (start, end, type): it walks the condition, and a path revisits it often. */
+  private readonly condKeys = new Map<Tree, Map<string, string | undefined>>();
+
+  /**
+   * A condition remembered along a path: no calls, no assignments, only local variables.
+   * Memoised per node: the answer depends on the node's text and types and on `locals`
+   * (fixed once constructed); the `condIdents` entry it sets is the same each time.
+   */
   private condKey(cond: Node): string | undefined {
+    let byNode = this.condKeys.get(cond.tree);
+    if (!byNode) this.condKeys.set(cond.tree, (byNode = new Map()));
+    const at = `${cond.startIndex},${cond.endIndex},${cond.typeId}`;
+    if (byNode.has(at)) return byNode.get(at);
+    const key = this.condKeyOf(cond);
+    byNode.set(at, key);
+    return key;
+  }
+
+  private condKeyOf(cond: Node): string | undefined {
     const idents = new Set<string>();
     const stack = [cond];
     while (stack.length) {
@@ -1571,6 +1596,8 @@ class UnitAnalyzer {
 }
 
 function hasErrorNode(n: Node): boolean {
+  // hasError (one call) is false when no node below is ERROR or MISSING: no walk needed then.
+  if (!n.hasError) return false;
   return n.descendantsOfType('ERROR').length > 0 || n.isError;
 }
 
@@ -1583,6 +1610,8 @@ const MAX_TREE_DEPTH = 500;
 
 /** Whether the tree under n is deeper than MAX_TREE_DEPTH (an iterative cursor walk). */
 function tooDeep(n: Node): boolean {
+  // A depth needs as many nodes below: a small body (one call) needs no walk.
+  if (n.descendantCount <= MAX_TREE_DEPTH) return false;
   const c = n.walk();
   try {
     let depth = 0;
@@ -1676,26 +1705,59 @@ export function analyzeOwnership(
    * unchanged reuse their results (cache.ts).
    */
   docKey?: string,
+  /** The file's path when summarising a sibling: the tree and results are kept for its own analysis (prepared.ts). */
+  prepareKey?: string,
+  /**
+   * Runs work outside the document's time budget (ctx.outsideBudget): with it, the document's
+   * analysis also derives what summarizeFile would give (`standalone`), re-analysing the few
+   * plain functions that read another file's summary.
+   */
+  outside?: <T>(work: (check: () => void) => T) => T,
 ): OwnershipAnalysis {
-  let tree: Tree | undefined = parseC(text, budget, docKey);
+  // Work a summary pass (or a parse for the defined functions) already did on this text.
+  const stashKey = summariesOnly ? prepareKey : docKey;
+  const prepared = stashKey !== undefined && preparedEnabled() ? takePrepared(stashKey, text) : undefined;
+  let tree: Tree | undefined;
+  try {
+    tree = prepared ? prepared.tree : parseC(text, budget, docKey);
+  } catch (e) {
+    prepared?.analysis?.macros.dispose();
+    throw e;
+  }
+  if (prepared && docKey !== undefined && !summariesOnly) rememberTree(docKey, text, tree);
   const cached = docKey !== undefined && cacheServes(docKey);
+  // A summary pass's per-function results, for this analysis to reuse (not in the editor's cached mode).
+  let prior = prepared?.analysis;
+  if (prior && (cached || summariesOnly)) {
+    prior.macros.dispose();
+    prior = undefined;
+  }
   let macros: MacroTable | undefined;
   // A workspace summary may analyse another file while this one is under way: restore, not reset.
   const outerBudget = checkBudget;
   checkBudget = budget;
   try {
     const root = tree.rootNode;
-    const units = findUnits(root);
-    const globals = fileGlobals(root);
-    macros = new MacroTable(root);
+    const units = prior?.units ?? findUnits(root);
+    const globals = prior?.globals ?? fileGlobals(root);
+    macros = prior?.macros ?? new MacroTable(root);
     const summaries = new Map<string, FunctionSummary>();
     const local = new Set(units.filter((u) => u.kind === 'other' || u.kind === 'helper').map((u) => u.name));
     const lookup: SummaryLookup = (name) => summaries.get(name) ?? (local.has(name) ? undefined : external?.(name));
     const macroCtx: MacroContext = { table: macros, known: (name) => !!lookup(name) };
     const results = new Map<FunctionUnit, UnitAnalysis>();
-    for (const u of calleesFirst(units)) {
-      if (summariesOnly && (u.kind === 'request' || u.kind === 'lifecycle')) continue;
+    const order = calleesFirst(units);
+    // What each plain function read outside its text: for summarizeFile's view of this
+    // analysis (`standalone`), and for a summary pass that will be kept (prepared.ts).
+    const standalone = external !== undefined && !cached && !summariesOnly && outside !== undefined;
+    const keep = summariesOnly && prepareKey !== undefined && preparedEnabled();
+    const readsOf = standalone || keep ? new Map<FunctionUnit, Map<string, FunctionSummary | undefined>>() : undefined;
+    const table = macros;
+    for (const u of order) {
+      const plain = u.kind !== 'request' && u.kind !== 'lifecycle';
+      if (summariesOnly && !plain) continue;
       let ua: UnitAnalysis | undefined;
+      const before = plain ? prior?.done.get(u) : undefined;
       if (cached) {
         const key = unitKey(u);
         ua = reuse(key, u, lookup, macros, globals);
@@ -1704,18 +1766,41 @@ export function analyzeOwnership(
           ua = analyzeUnit(u, { summaries: rec.lookup, globals: rec.globalSet, macros: rec.macroCtx });
           store(key, ua, rec);
         }
+      } else if (before && [...before.reads].every(([name, s]) => sameSummary(lookup(name), s))) {
+        // Every summary it read has the answer the summary pass got: the same analysis.
+        ua = before.ua;
+        readsOf?.set(u, before.reads);
+      } else if (readsOf && plain) {
+        const reads = new Map<string, FunctionSummary | undefined>();
+        const seen: SummaryLookup = (name) => {
+          const s = lookup(name);
+          if (!reads.has(name)) reads.set(name, s);
+          return s;
+        };
+        ua = analyzeUnit(u, { summaries: seen, globals, macros: { table, known: (name) => !!seen(name) } });
+        readsOf.set(u, reads);
       } else ua = analyzeUnit(u, { summaries: lookup, globals, macros: macroCtx });
       results.set(u, ua);
       if (ua.summary && !summaries.has(u.name) && !ua.skipped) summaries.set(u.name, ua.summary);
     }
+    const alone = standalone ? standaloneSummaries(order, results, readsOf!, globals, table, outside!) : undefined;
     const m = macros;
     return {
       units: units.map((u) => results.get(u)).filter((ua): ua is UnitAnalysis => ua !== undefined),
       summaries,
+      standalone: standalone ? { defined: local, summaries: alone } : undefined,
       macroDefinition: (name) => m.definition(name),
       dispose() {
-        m.dispose();
-        tree?.delete();
+        if (!tree) return;
+        // A kept summary pass waits for the file's own analysis; anything else is freed.
+        if (keep) {
+          const done = new Map<FunctionUnit, { ua: UnitAnalysis; reads: Map<string, FunctionSummary | undefined> }>();
+          for (const [u, reads] of readsOf!) done.set(u, { ua: results.get(u)!, reads });
+          putPrepared(prepareKey!, { text, tree, analysis: { units, globals, macros: m, done } });
+        } else {
+          m.dispose();
+          tree.delete();
+        }
         tree = undefined;
       },
     };
@@ -1728,16 +1813,76 @@ export function analyzeOwnership(
   }
 }
 
-/** The summaries other files may use: the file's non-static functions (plain data; the tree is deleted). */
-export function summarizeFile(text: string, budget?: () => void): Map<string, FunctionSummary> {
-  const a = analyzeOwnership(text, budget, undefined, true);
+/**
+ * What summarizeFile gives for the file just analysed, from that analysis: a plain function
+ * whose reads all get summarizeFile's answers (no other file's summary) keeps its result, the
+ * others are analysed again as summarizeFile would, in the same order, outside the document's
+ * budget with a budget of their own (as a sibling's summary pass runs). Undefined when that
+ * budget runs out.
+ */
+function standaloneSummaries(
+  order: FunctionUnit[],
+  results: Map<FunctionUnit, UnitAnalysis>,
+  readsOf: Map<FunctionUnit, Map<string, FunctionSummary | undefined>>,
+  globals: Set<string>,
+  table: MacroTable,
+  outside: <T>(work: (check: () => void) => T) => T,
+): Map<string, FunctionSummary> | undefined {
+  const alone = new Map<string, FunctionSummary>();
+  const lookup: SummaryLookup = (name) => alone.get(name);
+  const macroCtx: MacroContext = { table, known: (name) => !!alone.get(name) };
+  const run = (redo: boolean): boolean => {
+    for (const u of order) {
+      if (u.kind === 'request' || u.kind === 'lifecycle') continue;
+      let ua = results.get(u)!;
+      const reads = readsOf.get(u);
+      if (!reads || ![...reads].every(([name, s]) => sameSummary(s, alone.get(name)))) {
+        if (!redo) return false;
+        ua = analyzeUnit(u, { summaries: lookup, globals, macros: macroCtx });
+      }
+      if (ua.summary && !alone.has(u.name) && !ua.skipped) alone.set(u.name, ua.summary);
+    }
+    return true;
+  };
+  if (run(false)) return exported(alone);
+  alone.clear();
+  const outerBudget = checkBudget;
   try {
-    const out = new Map<string, FunctionSummary>();
-    for (const [name, s] of a.summaries) if (!s.isStatic && (s.returns || s.params.some((p) => p))) out.set(name, s);
-    return out;
+    return outside((check) => {
+      checkBudget = check;
+      run(true);
+      return exported(alone);
+    });
+  } catch (e) {
+    if ((e as Error | undefined)?.name === 'AnalysisBudgetExceeded') return undefined;
+    throw e;
+  } finally {
+    checkBudget = outerBudget;
+  }
+}
+
+/** The summaries other files may use: the file's non-static functions (plain data; the tree is deleted, or kept for the file's own analysis). */
+export function summarizeFile(text: string, budget?: () => void, prepareKey?: string): Map<string, FunctionSummary> {
+  const a = analyzeOwnership(text, budget, undefined, true, undefined, prepareKey);
+  try {
+    return exported(a.summaries);
   } finally {
     a.dispose();
   }
+}
+
+/** The summaries other files may use: non-static functions that allocate or do something with a parameter. */
+function exported(summaries: Map<string, FunctionSummary>): Map<string, FunctionSummary> {
+  const out = new Map<string, FunctionSummary>();
+  for (const [name, s] of summaries) if (!s.isStatic && (s.returns || s.params.some((p) => p))) out.set(name, s);
+  return out;
+}
+
+/** The same answer to a summary lookup (plain data: compared by value, as cache.ts does). */
+function sameSummary(a: FunctionSummary | undefined, b: FunctionSummary | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 export { FAMILIES };

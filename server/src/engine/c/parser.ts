@@ -210,6 +210,18 @@ function remember(key: string, text: string, tree: Tree): void {
   }
 }
 
+/** Keeps a tree obtained without parseC (a scan's prepared file, prepared.ts) as the document's previous tree, as parseC would. */
+export function rememberTree(key: string, text: string, tree: Tree): void {
+  if (caching.off) return;
+  const prev = previousTrees.get(key);
+  if (prev) {
+    previousTrees.delete(key);
+    previousChars -= prev.text.length;
+    prev.tree.delete();
+  }
+  remember(key, blankCommentRuns(text), tree);
+}
+
 /** Drops the trees kept for incremental parsing (the next parse of every document is a full one). */
 export function forgetPreviousTrees(): void {
   for (const v of previousTrees.values()) v.tree.delete();
@@ -307,3 +319,4 @@ export function blankCommentRuns(text: string): string {
   parts.push(text.slice(last));
   return parts.join('');
 }
+

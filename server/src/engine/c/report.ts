@@ -3,7 +3,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { Fix, RawFinding, RelatedInfo, RuleContext, TextEdit } from '../types';
 import { ALLOCATORS, FAMILIES, type Family } from './api';
-import { workspaceSummaries } from './workspace';
+import { seedWorkspaceFacts, workspaceSummaries } from './workspace';
 import {
   analyzeOwnership,
   type AllocSite,
@@ -16,7 +16,19 @@ import {
 
 /** The per-document analysis, computed once and shared by every C rule (the tree is deleted at dispose). */
 export function ownershipOf(ctx: RuleContext): OwnershipAnalysis {
-  return ctx.shared('c.ownership', () => analyzeOwnership(ctx.doc.text, () => ctx.checkBudget(), workspaceSummaries(ctx), false, ctx.doc.path));
+  return ctx.shared('c.ownership', () => {
+    const a = analyzeOwnership(
+      ctx.doc.text,
+      () => ctx.checkBudget(),
+      workspaceSummaries(ctx),
+      false,
+      ctx.doc.path,
+      undefined,
+      ctx.outsideBudget && ((work) => ctx.outsideBudget!(work)),
+    );
+    seedWorkspaceFacts(ctx, a);
+    return a;
+  });
 }
 
 export const LONG_RUNNING = 'Swoole, webman, RoadRunner, Octane';

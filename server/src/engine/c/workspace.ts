@@ -4,11 +4,14 @@
 // the .c files of the document's own folder (an extension's sources), only files
 // whose text names the callee, one level deep (a summary from another file uses
 // that file's own summaries, never a third file's). Without a workspace
-// (single-file mode) there is no lookup.
+// (single-file mode) there is no lookup. A document's own analysis seeds its facts
+// (seedWorkspaceFacts), and in a scan a summary pass's work is kept for the
+// file's own analysis (prepared.ts), so a file is rarely parsed or analysed twice.
 import * as path from 'path';
 import type { RuleContext } from '../types';
-import { summarizeFile, type FunctionSummary, type SummaryLookup } from './ownership';
+import { summarizeFile, type FunctionSummary, type OwnershipAnalysis, type SummaryLookup } from './ownership';
 import { CParseError, parseC } from './parser';
+import { preparedEnabled, putPrepared, takePrepared } from './prepared';
 import { findUnits } from './units';
 
 /** More sibling files than this: no cross-file summaries (a huge flat tree is not an extension). */
@@ -19,19 +22,25 @@ const IDENTS_FACT = 'c.identifiers';
 const DEFS_FACT = 'c.definedFunctions';
 
 /** The plain C functions a file defines (the only names its summaries can hold; none when it cannot be parsed). */
-function definedFunctions(text: string): Set<string> {
-  let tree;
-  try {
-    tree = parseC(text);
-  } catch (e) {
-    // The parser trapped on that file twice (parser.ts): it fails alone, not the document naming it.
-    if (e instanceof CParseError) return new Set();
-    throw e;
+function definedFunctions(text: string, file: string): Set<string> {
+  // A parse kept from earlier (prepared.ts) serves; this one is kept for the file's own analysis.
+  const prepared = preparedEnabled() ? takePrepared(file, text) : undefined;
+  let tree = prepared?.tree;
+  if (!tree) {
+    try {
+      tree = parseC(text);
+    } catch (e) {
+      // The parser trapped on that file twice (parser.ts): it fails alone, not the document naming it.
+      if (e instanceof CParseError) return new Set();
+      throw e;
+    }
   }
   try {
     return new Set(findUnits(tree.rootNode).filter((u) => u.kind === 'other' || u.kind === 'helper').map((u) => u.name));
   } finally {
-    tree.delete();
+    if (prepared) putPrepared(file, prepared);
+    else if (preparedEnabled()) putPrepared(file, { text, tree });
+    else tree.delete();
   }
 }
 
@@ -46,11 +55,11 @@ function identifiersOf(text: string): Set<string> {
  * siblings and is cut short, and so is the next, which starts over). A sibling whose
  * summary overruns a budget of its own contributes none (cached: not retried).
  */
-function summaryOf(ctx: RuleContext, text: string): Map<string, FunctionSummary> {
-  if (!ctx.outsideBudget) return unparsedAsEmpty(() => summarizeFile(text, () => ctx.checkBudget()));
+function summaryOf(ctx: RuleContext, text: string, file: string): Map<string, FunctionSummary> {
+  if (!ctx.outsideBudget) return unparsedAsEmpty(() => summarizeFile(text, () => ctx.checkBudget(), file));
   return ctx.outsideBudget((check) => {
     try {
-      return unparsedAsEmpty(() => summarizeFile(text, check));
+      return unparsedAsEmpty(() => summarizeFile(text, check, file));
     } catch (e) {
       if ((e as Error | undefined)?.name === 'AnalysisBudgetExceeded') return new Map<string, FunctionSummary>();
       throw e;
@@ -87,11 +96,28 @@ export function workspaceSummaries(ctx: RuleContext): SummaryLookup | undefined 
       // Only files that name the callee (a set lookup, not a substring search of every sibling per callee).
       if (!ids?.has(name)) continue;
       // Only files that define it: a parse, not a whole analysis, of the many files that merely call it.
-      if (!ws.fileFact(DEFS_FACT, f, definedFunctions)?.has(name)) continue;
-      found = ws.fileFact(SUMMARY_FACT, f, (t) => summaryOf(ctx, t))?.get(name);
+      if (!ws.fileFact(DEFS_FACT, f, (t) => definedFunctions(t, f))?.has(name)) continue;
+      found = ws.fileFact(SUMMARY_FACT, f, (t) => summaryOf(ctx, t, f))?.get(name);
       if (found) break;
     }
     cache.set(name, found);
     return found;
   };
+}
+
+/**
+ * A document's own analysis already knows what a sibling would ask of it: the functions it
+ * defines, and (when no plain function used another file's summary) summarizeFile's answer.
+ * Seeding the per-file facts with them spares the parse and the second analysis when a
+ * later file of the folder calls into this one.
+ */
+export function seedWorkspaceFacts(ctx: RuleContext, a: OwnershipAnalysis): void {
+  const ws = ctx.workspace;
+  const st = a.standalone;
+  if (!ws || !st || !ctx.doc.path.endsWith('.c')) return;
+  // The facts are checked against the workspace's text of the file: seed only when it is this text.
+  if (ws.read(ctx.doc.path) !== ctx.doc.text) return;
+  ws.fileFact(DEFS_FACT, ctx.doc.path, () => st.defined);
+  const sums = st.summaries;
+  if (sums) ws.fileFact(SUMMARY_FACT, ctx.doc.path, () => sums);
 }
