@@ -342,3 +342,31 @@ describe('C findings without macros: ranges (control)', () => {
     assert.deepStrictEqual(relatedOf(l), [[9, 0, 9, 1, 'leaks here when this path is taken (the function ends)']]);
   });
 });
+
+describe('C path states: blocks nothing holds any more do not multiply the states', () => {
+  it('a leak after 10 guarded expansions of an allocate-use-free macro is still found (the imap_mail_compose shape)', () => {
+    const uses = Array.from({ length: 10 }, (_, i) => `    if (z${i}) { PARSE_LIST(&out[${i}], z${i}); }`);
+    const code = src(
+      '#define PARSE_LIST(target, value) \\',
+      '    copy = estrndup(value, 8); \\',
+      '    parse_list(target, copy); \\',
+      '    efree(copy);',
+      'PHP_FUNCTION(compose)',
+      '{',
+      '    char *copy, *s;',
+      '    char *out[10];',
+      '    char *z0, *z1, *z2, *z3, *z4, *z5, *z6, *z7, *z8, *z9;',
+      '    fill(&z0, &z1, &z2, &z3, &z4, &z5, &z6, &z7, &z8, &z9);',
+      ...uses,
+      '    s = estrdup("x");',
+      '    if (strlen(s) > 4) {',
+      '        RETURN_FALSE;',
+      '    }',
+      '    efree(s);',
+      '    RETURN_TRUE;',
+      '}',
+    );
+    const f = only(code, 'c-request-heap-leak');
+    assert.match(f.message, /`s` = estrdup\("x"\) is not efree\(\)d/);
+  });
+});

@@ -185,8 +185,21 @@ class PState {
     return new PState(new Map(this.sites), new Map(this.vars), new Map(this.conds));
   }
 
-  key(): string {
-    const s = [...this.sites].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}${v}`).join(',');
+  /**
+   * The state's identity for the worklist. Sites for which `irrelevant` says so (released,
+   * handed over or lost blocks that no variable holds any more) are left out: nothing can
+   * reach them again, so two states that differ only there behave the same. Without this,
+   * each expansion of a macro like `s = estrndup(…); use(s); efree(s);` under its own `if`
+   * doubles the states (2^n for n uses) until the function is given up as too complex.
+   */
+  key(irrelevant?: (site: number, state: AllocState) => boolean): string {
+    let bound: Set<number> | undefined;
+    const keep = ([k, v]: [number, AllocState]): boolean => {
+      if (!irrelevant || !irrelevant(k, v)) return true;
+      bound ??= new Set(this.vars.values());
+      return bound.has(k);
+    };
+    const s = [...this.sites].filter(keep).sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}${v}`).join(',');
     const v = [...this.vars].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, x]) => `${k}=${x}`).join(',');
     const c = [...this.conds].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, x]) => `${k}:${x ? 1 : 0}`).join('\u0001');
     return `${s}|${v}|${c}`;
@@ -360,6 +373,12 @@ class UnitAnalyzer {
   private readonly handled = new Set<number>();
   private readonly left = new Set<number>();
   private readonly reallocated = new Set<number>();
+  /** For PState.key(): a block no longer allocated here (not a parameter's or a global's) matters only while a variable holds it. */
+  private readonly unreachableOnce = (sid: number, state: AllocState): boolean => {
+    if (state === 'A') return false;
+    const site = this.sites[sid];
+    return !!site && site.param === undefined && !site.global;
+  };
   private readonly releases = new Map<number, Map<string, Node>>();
   /** By call and released argument (a helper may release several arguments of one call). */
   private readonly deallocs = new Map<string, DeallocEvent>();
@@ -517,7 +536,7 @@ class UnitAnalyzer {
     while (queue.length) {
       checkBudget();
       const [id, st] = queue.pop()!;
-      const key = st.key();
+      const key = st.key(this.unreachableOnce);
       let s = seen.get(id);
       if (!s) seen.set(id, (s = new Set()));
       if (s.has(key)) continue;
