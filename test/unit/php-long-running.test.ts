@@ -715,6 +715,22 @@ describe('php-unbounded-static-growth: more quick fixes', () => {
     assert.deepStrictEqual(analyze({ path: '/w/lib/A.php', text: fixed, language: 'php' }, { profile: LR, rules: UNPROVEN_ON }, [growth, unproven]).findings, []);
   });
 
+  it('"reset it after use" empties only the nested slot that grows (literal keys), with the slot\'s type', () => {
+    const cases: Array<[string, string]> = [
+      ['        self::$json[\'rows\'] = array_merge(self::$json[\'rows\'], $rows);', "        self::$json['rows'] = [];"],
+      ['        self::$json[\'users\'][$rows[0]] = $rows;', "        self::$json['users'] = [];"],
+      ['        self::$json[\'log\'] .= implode(\',\', $rows);', "        self::$json['log'] = '';"],
+      ['        self::$json[$rows[0]] .= \'x\';', '        self::$json = [];'],
+      ['        self::$json[\'rows\'][] = $rows;', "        self::$json['rows'] = [];"],
+    ];
+    for (const [write, reset] of cases) {
+      const code = php('<?php', 'class H {', "    private static array $json = ['version' => 1, 'rows' => [], 'users' => [], 'log' => ''];", '    public function batch(array $rows) {', write, '    }', '}');
+      const fix = (fixesOf(code) ?? []).find((f) => f.title.startsWith('Reset'));
+      assert.ok(fix, write);
+      assert.strictEqual(applyEdits(code, fix.edits), php('<?php', 'class H {', "    private static array $json = ['version' => 1, 'rows' => [], 'users' => [], 'log' => ''];", '    public function batch(array $rows) {', write, reset, '    }', '}'), write);
+    }
+  });
+
   it('"make it local" turns `static $x` into a plain local', () => {
     const code = php('<?php', 'function track($x) {', '    static $seen = [];', '    $seen[] = $x;', '}');
     const local = (fixesOf(code) ?? []).find((f) => f.title.startsWith('Make'));

@@ -177,16 +177,38 @@ function relatedOf(c: Container, ctx: RuleContext): RelatedInfo[] {
 }
 
 /** "Reset it after use": `C = [];` as the last statement of the growing function. */
-function resetFix(g: Growth, scope: FunctionScope, ctx: RuleContext, containerText: string): Fix | undefined {
+/**
+ * What "reset it after use" empties, and with what: the deepest slot reached through literal
+ * keys only (`C['rows'] = array_merge(C['rows'], …)` → `C['rows']`, `C['users'][$id] = …` →
+ * `C['users']`, `C[$k] = …` → `C`), so the container's other entries stay. `''` only for a
+ * string append to that very slot; anything shallower is an array.
+ */
+function resetTarget(g: Growth, text: string, containerText: string): { text: string; value: string } {
+  const keys = g.access.keys;
+  let depth = 0;
+  while (depth < keys.length) {
+    const k = keys[depth];
+    if (k === false || (k.kind !== 'string' && k.kind !== 'number')) break;
+    depth++;
+  }
+  const whole = g.kind === 'string' && depth === keys.length;
+  if (depth === 0) return { text: containerText, value: whole ? "''" : '[]' };
+  let slot: PhpNode = g.target;
+  for (let i = keys.length; i > depth && slot?.kind === 'offsetlookup'; i--) slot = slot.what;
+  const t = slot ? sourceOf(text, slot) : '';
+  return t ? { text: t, value: whole ? "''" : '[]' } : { text: containerText, value: '[]' };
+}
+
+function resetFix(g: Growth, scope: FunctionScope, ctx: RuleContext, wholeText: string): Fix | undefined {
   const c = g.access.container;
   if (c.kind === 'loop-variable' || c.kind === 'captured') return undefined;
+  const { text: containerText, value: resetValue } = resetTarget(g, ctx.doc.text, wholeText);
   if (scope.kind !== 'method' && scope.kind !== 'function') return undefined;
   const body = scope.node.body;
   const stmts: PhpNode[] = body?.kind === 'block' ? (body.children ?? []) : [];
   if (!stmts.length || !body.loc) return undefined;
   const last = stmts[stmts.length - 1];
   const text = ctx.doc.text;
-  const resetValue = g.kind === 'string' ? "''" : '[]';
   const line = `${containerText} = ${resetValue};`;
   let at: number;
   let indent: string;
