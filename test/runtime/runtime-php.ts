@@ -285,10 +285,6 @@ http {
 
 // ---------- the debug build ----------
 
-/**
- * A debug build of PHP (--enable-debug, CLI and FPM), built from Debian's php8.2 source
- * package into the cache on first use (~2 min on 2 cores), reused afterwards.
- */
 const DEBIAN_SOURCES = '/etc/apt/sources.list.d/debian.sources';
 
 function isRoot(): boolean {
@@ -304,6 +300,31 @@ function debSrcEnabled(): boolean {
   }
 }
 
+/**
+ * Debian's php8.2 source tarball (the `.orig.tar.xz`): the one the corpora benchmark
+ * downloaded, or one fetched with `apt-get source --download-only` into the cache.
+ */
+export function phpSourceTarball(log: (s: string) => void): string {
+  const base = path.join(cacheRoot, 'php-debug');
+  const tarName = `php8.2_${DEBUG_VERSION}.orig.tar.xz`;
+  // Another script (the corpora benchmark) may have downloaded the source package already.
+  const candidates = [path.join(cacheRoot, 'corpora', 'downloads', 'php8.2', tarName), path.join(base, 'downloads', tarName)];
+  const found = candidates.find((c) => fs.existsSync(c));
+  if (found) return found;
+  const dl = path.join(base, 'downloads');
+  fs.mkdirSync(dl, { recursive: true });
+  log(`debug build: fetching Debian's php8.2=${DEBUG_DEB_VERSION} source package into ${dl}`);
+  try {
+    if (!debSrcEnabled() && isRoot()) enableDebSrc(log);
+    run('apt-get', ['source', '--download-only', `php8.2=${DEBUG_DEB_VERSION}`], { cwd: dl, timeoutMs: 600_000 });
+  } catch (e) {
+    throw new Error(
+      `${(e as Error).message}\nThe debug build needs Debian source packages: in /etc/apt/sources.list.d/debian.sources set "Types: deb deb-src", run apt-get update, then \`apt-get source --download-only php8.2=${DEBUG_DEB_VERSION}\``,
+    );
+  }
+  return path.join(dl, tarName);
+}
+
 /** As root: turn `Types: deb` into `Types: deb deb-src` (what .ci/run does too), then apt-get update. */
 function enableDebSrc(log: (s: string) => void): void {
   const text = fs.readFileSync(DEBIAN_SOURCES, 'utf8');
@@ -312,6 +333,10 @@ function enableDebSrc(log: (s: string) => void): void {
   run('apt-get', ['update', '-qq'], { timeoutMs: 600_000 });
 }
 
+/**
+ * A debug build of PHP (--enable-debug, CLI and FPM), built from Debian's php8.2 source
+ * package into the cache on first use (~2 min on 2 cores), reused afterwards.
+ */
 export function ensureDebugPhp(log: (s: string) => void): { php: string; fpm: string; phpize: string; phpConfig: string } {
   const bin = (p: string) => path.join(debugPrefix, p);
   const done = bin('.complete');
@@ -321,24 +346,7 @@ export function ensureDebugPhp(log: (s: string) => void): { php: string; fpm: st
   const base = path.join(cacheRoot, 'php-debug');
   const srcRoot = path.join(base, 'src');
   fs.mkdirSync(srcRoot, { recursive: true });
-  const tarName = `php8.2_${DEBUG_VERSION}.orig.tar.xz`;
-  // Another script (the corpora benchmark) may have downloaded the source package already.
-  const candidates = [path.join(cacheRoot, 'corpora', 'downloads', 'php8.2', tarName), path.join(base, 'downloads', tarName)];
-  let tar = candidates.find((c) => fs.existsSync(c));
-  if (!tar) {
-    const dl = path.join(base, 'downloads');
-    fs.mkdirSync(dl, { recursive: true });
-    log(`debug build: fetching Debian's php8.2=${DEBUG_DEB_VERSION} source package into ${dl}`);
-    try {
-      if (!debSrcEnabled() && isRoot()) enableDebSrc(log);
-      run('apt-get', ['source', '--download-only', `php8.2=${DEBUG_DEB_VERSION}`], { cwd: dl, timeoutMs: 600_000 });
-    } catch (e) {
-      throw new Error(
-        `${(e as Error).message}\nThe debug build needs Debian source packages: in /etc/apt/sources.list.d/debian.sources set "Types: deb deb-src", run apt-get update, then \`apt-get source --download-only php8.2=${DEBUG_DEB_VERSION}\``,
-      );
-    }
-    tar = path.join(dl, tarName);
-  }
+  const tar = phpSourceTarball(log);
   const src = path.join(srcRoot, `php-${DEBUG_VERSION}`);
   fs.rmSync(src, { recursive: true, force: true });
   log(`debug build: extracting ${tar}`);
