@@ -149,7 +149,9 @@ function bounded_handler() { static $cache = []; $cache[rand(0, 9)] = str_repeat
     });
     const stat = ds.find((d) => codeOf(d) === 'c-process-heap-leak' && d.range.start.line === MALLOC_LINE)!;
     assert.ok(stat, dump(ds));
-    assert.match(stat.message, / — confirmed at runtime by valgrind \(2,097,152 bytes definitely lost\)$/);
+    // valgrind calls the never-freed block definitely lost, or possibly lost when an interior
+    // pointer happens to be left in a register or on the stack (seen once in CI).
+    assert.match(stat.message, / — confirmed at runtime by valgrind \(2,097,152 bytes (definitely|possibly) lost\)$/);
     assert.ok(stat.relatedInformation?.some((r) => /^confirmed at runtime: valgrind/.test(r.message)), 'related information names the runtime finding');
     const rt = ds.filter((d) => codeOf(d) === 'runtime-valgrind-leak');
     assert.deepEqual(rt.map((d) => d.range.start.line).sort((a, b) => a - b), [MALLOC_LINE, EMALLOC_LINE], dump(ds));
