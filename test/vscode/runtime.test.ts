@@ -155,7 +155,10 @@ function bounded_handler() { static $cache = []; $cache[rand(0, 9)] = str_repeat
     assert.ok(stat.relatedInformation?.some((r) => /^confirmed at runtime: valgrind/.test(r.message)), 'related information names the runtime finding');
     const rt = ds.filter((d) => codeOf(d) === 'runtime-valgrind-leak');
     assert.deepEqual(rt.map((d) => d.range.start.line).sort((a, b) => a - b), [MALLOC_LINE, EMALLOC_LINE], dump(ds));
-    assert.equal(rt.find((d) => d.range.start.line === MALLOC_LINE)!.severity, vscode.DiagnosticSeverity.Error);
+    // Definitely lost is an error; possibly lost (see above) only a warning.
+    const mallocRt = rt.find((d) => d.range.start.line === MALLOC_LINE)!;
+    const definitely = /definitely lost/.test(stat.message);
+    assert.equal(mallocRt.severity, definitely ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning, mallocRt.message);
     assert.ok(!ds.some((d) => d.range.start.line > 36 && d.range.start.line < 47 && /runtime/.test(codeOf(d))), 'nothing on the clean function');
   });
 
