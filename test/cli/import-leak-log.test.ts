@@ -87,6 +87,8 @@ describe('CLI: php-leak import-leak-log --runtime', () => {
     assert.equal(r.status, 1, describeRun(r));
     const report = JSON.parse(r.stdout) as JsonReport;
     assert.deepEqual(report.files.flatMap((f) => f.findings.map((x) => x.severity)), ['error'], describeRun(r));
+    // The JSON report names the profile that decided the severity.
+    assert.deepEqual((JSON.parse(r.stdout) as { files: Array<{ profile: string }> }).files.map((f) => f.profile), ['long-running']);
   });
 
   it('a bad --runtime value exits 2 with the same message as php-leak scan', () => {

@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import { anchorAt, changedBlock, moveRange, reanchor, splitLines, type LineAnchor } from '../../server/src/runtime/anchor';
 import { RuntimeFindingsStore } from '../../server/src/lsp/runtime';
 import type { Finding } from '../../server/src/engine/types';
+import { lineRange } from '../../server/src/runtime/sources';
 
 /** A C function body of `n` distinct lines, `line i` on line i. */
 function numbered(n: number, prefix = 'line'): string[] {
@@ -284,5 +285,15 @@ describe('runtime anchors: the server store (RuntimeFindingsStore)', () => {
     assert.deepEqual(changed, [uri]);
     assert.deepEqual(store.get(uri, () => edited).notes, []);
     assert.deepEqual(lines(store.get(uri, () => edited).findings), [4]);
+  });
+});
+
+describe('lineRange: lines as LSP counts them', () => {
+  it('a lone \\r ends a line too (old Mac line ends), like \\n and \\r\\n', () => {
+    const text = 'a();\r  emalloc(8);\rb();\r\n  efree(p);\nend();';
+    const read = () => text;
+    assert.deepEqual(lineRange('/x.c', 2, read), { start: { line: 1, character: 2 }, end: { line: 1, character: 13 } });
+    assert.deepEqual(lineRange('/x.c', 4, read), { start: { line: 3, character: 2 }, end: { line: 3, character: 11 } });
+    assert.deepEqual(lineRange('/x.c', 5, read), { start: { line: 4, character: 0 }, end: { line: 4, character: 6 } });
   });
 });

@@ -72,7 +72,7 @@ export async function runImportLeakLog(argv: string[], io: CliIo): Promise<numbe
       (profiles.length ? `; runtime profile ${profiles.join(', ')}` : '') +
       '\n',
   );
-  const report = formatRuntimeFindings(findings, format, io.cwd);
+  const report = formatRuntimeFindings(findings, format, io.cwd, (file) => decide(file).profile);
   if (values.output) fs.writeFileSync(path.resolve(io.cwd, values.output), report);
   else io.stdout(report);
   return findings.length ? 1 : 0;

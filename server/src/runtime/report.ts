@@ -6,10 +6,14 @@ import { formatJson, formatSarif, formatText, type FileResult } from '../engine/
 import { runtimeRules } from './rules';
 import type { MappedFinding } from './valgrind';
 
-export function formatRuntimeFindings(findings: MappedFinding[], format: 'text' | 'json' | 'sarif', cwd: string): string {
+/**
+ * `profileOf` names the profile that decided a file's severities (import-leak-log); without
+ * it (valgrind, whose severity follows the loss kind) the report says `runtime`.
+ */
+export function formatRuntimeFindings(findings: MappedFinding[], format: 'text' | 'json' | 'sarif', cwd: string, profileOf?: (path: string) => string): string {
   const byPath = new Map<string, FileResult>();
   for (const m of findings) {
-    const f = byPath.get(m.path) ?? { path: m.path, findings: [], profile: 'runtime' };
+    const f = byPath.get(m.path) ?? { path: m.path, findings: [], profile: profileOf?.(m.path) ?? 'runtime' };
     f.findings.push(m.finding);
     byPath.set(m.path, f);
   }

@@ -80,7 +80,8 @@ export class SourceIndex {
 /** A Range covering a 1-based line of a file (from its first non-blank character), or column 0 when unreadable. */
 export function lineRange(file: string, line1: number, readText: (f: string) => string | undefined = defaultRead): import('../engine/types').Range {
   const line = Math.max(0, line1 - 1);
-  const text = readText(file)?.split(/\r?\n/)[line];
+  // Lines as LSP counts them: \r\n, \n or a lone \r ends one.
+  const text = readText(file)?.split(/\r\n|\r|\n/)[line];
   if (text === undefined) return { start: { line, character: 0 }, end: { line, character: 0 } };
   const first = text.search(/\S/);
   const trimmedEnd = text.replace(/\s+$/, '').length;
