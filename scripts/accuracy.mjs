@@ -16,6 +16,7 @@ import { homedir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { rng } from './prng.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cache = process.env.PHP_LEAK_CACHE || join(homedir(), '.cache', 'php-leak-diagnostics');
@@ -159,18 +160,6 @@ function scanCorpus(c, version) {
 }
 
 // ---------------------------------------------------------------- sampling
-
-/** mulberry32: a small seeded PRNG, so the sample is repeatable. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A fixed-seed sample spread across rules and corpora: round-robin over the

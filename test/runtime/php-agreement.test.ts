@@ -24,6 +24,7 @@ import { describeRun, runCli } from '../support/cli';
 import { makeTempDir, removeTempDir } from '../support/fixtures';
 import { fixturesDir, repoRoot } from '../support/paths';
 import { httpGet, slope } from './php';
+import { aptInstall } from './runtime-php';
 
 const FIXTURE_ROOT = path.join(fixturesDir, 'php-runtime');
 const CONTROLLERS = path.join(FIXTURE_ROOT, 'app', 'controller');
@@ -93,14 +94,7 @@ function ensurePhpCli(): void {
     return !r.error && r.status === 0;
   };
   if (ok()) return;
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
-    throw new Error('the PHP runtime agreement needs php-cli: install it with `sudo apt-get update && sudo apt-get install -y php-cli`');
-  }
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update'], ['install', '-y', 'php-cli']]) {
-    const r = spawnSync('apt-get', args, { encoding: 'utf8', env, timeout: 600_000 });
-    if (r.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed:\n${r.stderr}`);
-  }
+  aptInstall(['php-cli'], 'the PHP runtime agreement needs php-cli', (s) => console.log(`      ${s}`));
   if (!ok()) throw new Error('php still missing after `apt-get install -y php-cli`');
 }
 

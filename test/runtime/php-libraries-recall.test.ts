@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeRun, runCli } from '../support/cli';
 import { repoRoot } from '../support/paths';
+import { aptInstall } from './runtime-php';
 
 const PACKAGES = ['php-pear', 'php-monolog', 'php-illuminate-console', 'php-symfony-http-foundation', 'php-symfony-templating'];
 const ROOT = '/usr/share/php';
@@ -36,14 +37,9 @@ function installed(p: string): boolean {
 
 function ensurePackages(): void {
   const missing = PACKAGES.filter((p) => !installed(p));
-  if (!missing.length) return;
-  const cmd = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`;
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) throw new Error(`the PHP library recall guard needs ${missing.join(', ')}: run \`sudo ${cmd.replace('&& apt-get', '&& sudo apt-get')}\``);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', ...missing]]) {
-    const r = spawnSync('apt-get', args, { encoding: 'utf8', env, timeout: 900_000 });
-    if (r.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed:\n${r.stderr}`);
-  }
+  if (missing.length) aptInstall(missing, `the PHP library recall guard needs ${missing.join(', ')}`, (s) => console.log(`      ${s}`));
+  const still = PACKAGES.filter((p) => !installed(p));
+  if (still.length) throw new Error(`still missing after installing them: ${still.join(', ')}`);
 }
 
 describe('PHP recall on real code: the reviewed real leaks of Debian\'s PHP libraries are still reported', function () {

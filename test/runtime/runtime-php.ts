@@ -70,20 +70,26 @@ function missing(): string[] {
   return m;
 }
 
+/**
+ * Installs Debian packages with apt-get when root; otherwise throws `why` with the exact
+ * command to run. A tier that needs a system package never skips.
+ */
+export function aptInstall(packages: readonly string[], why: string, log: (s: string) => void): void {
+  const cmd = `apt-get update && apt-get install -y ${packages.join(' ')}`;
+  if (!isRoot()) throw new Error(`${why}: install them with \`sudo ${cmd.replace('&& apt-get', '&& sudo apt-get')}\``);
+  log(`${why}; running: ${cmd}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  run('apt-get', ['update'], { timeoutMs: 300_000, env });
+  run('apt-get', ['install', '-y', ...packages], { timeoutMs: 900_000, env });
+}
+
 /** Installs what is missing with apt-get when root; else fails with the command to run. Never skips. */
 export function ensureRuntimeTools(log: (s: string) => void): void {
   let miss = missing();
   if (!miss.length) return;
-  const cmd = `apt-get update && apt-get install -y ${RUNTIME_APT_PACKAGES.join(' ')}`;
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
-    throw new Error(`the runtime-proof tests need ${miss.join(', ')}: install them with \`sudo ${cmd.replace('&& apt-get', '&& sudo apt-get')}\``);
-  }
-  log(`runtime tier: ${miss.join(', ')} missing, running: ${cmd}`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  run('apt-get', ['update'], { timeoutMs: 300_000, env });
-  run('apt-get', ['install', '-y', ...RUNTIME_APT_PACKAGES], { timeoutMs: 900_000, env });
+  aptInstall(RUNTIME_APT_PACKAGES, `the runtime-proof tests need ${miss.join(', ')}`, log);
   miss = missing();
-  if (miss.length) throw new Error(`still missing after \`${cmd}\`: ${miss.join(', ')}`);
+  if (miss.length) throw new Error(`still missing after installing ${RUNTIME_APT_PACKAGES.join(' ')}: ${miss.join(', ')}`);
 }
 
 /** Builds the seed extension into buildDir with a phpize / php-config pair; returns the .so. */

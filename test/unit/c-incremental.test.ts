@@ -12,21 +12,16 @@ import * as path from 'path';
 import { analyze, initEngine, type AnalysisResult } from '../../server/src/engine';
 import { cacheStats, clearCFunctionCache, withoutCFunctionCache } from '../../server/src/engine/c/cache';
 import { fixturesDir, repoRoot } from '../support/paths';
+import { Rng } from '../fuzz/prng';
 
 before(async () => {
   await initEngine();
 });
 
-/** mulberry32: a small seeded generator (the edits are the same on every run). */
+/** A seeded generator (the fuzz harness's mulberry32): the edits are the same on every run. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 const SNIPPETS = [

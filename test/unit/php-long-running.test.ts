@@ -4,9 +4,9 @@
 // quick fixes.
 import * as assert from 'assert';
 import { analyze, describeAt, initEngine, type Finding, type WorkspaceView } from '../../server/src/engine';
-import growth, { growthFindings } from '../../server/src/engine/rules/php-unbounded-static-growth';
+import growth from '../../server/src/engine/rules/php-unbounded-static-growth';
+import { growthBothHalves, UNPROVEN_ON } from './php-growth-helpers';
 import unproven from '../../server/src/engine/rules/php-unproven-static-growth';
-import type { Rule } from '../../server/src/engine';
 import listener from '../../server/src/engine/rules/php-listener-per-request';
 import timer from '../../server/src/engine/rules/php-timer-per-request';
 import buffered from '../../server/src/engine/rules/php-buffered-result-retained';
@@ -16,23 +16,12 @@ const php = (...lines: string[]) => lines.join('\n') + '\n';
 const LR = 'long-running' as const;
 const CONTROLLER = '/app/app/controller/TestController.php';
 
-/**
- * Both halves of the growth check (php-unbounded-static-growth, plus what it leaves to
- * the off-by-default php-unproven-static-growth, as information): these cases test the
- * containers and growth forms, whatever the evidence of per-request growth.
- */
-const growthBoth: Rule = {
-  meta: growth.meta,
-  check: (ctx) => [...growthFindings(ctx, false), ...growthFindings(ctx, true).map((f) => ({ ...f, severity: 'information' as const }))],
-};
-/** Options turning php-unproven-static-growth on. */
-const UNPROVEN_ON = { 'php-unproven-static-growth': 'information' } as const;
 
 // ---------------------------------------------------------------------------
 // Long-lived containers: singletons, worker loops, captures
 
 ruleTester(
-  growthBoth,
+  growthBothHalves,
   {
     valid: [
       {

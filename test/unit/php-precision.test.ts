@@ -6,6 +6,7 @@ import * as assert from 'assert';
 import { analyze, initEngine } from '../../server/src/engine';
 import growth from '../../server/src/engine/rules/php-unbounded-static-growth';
 import unproven from '../../server/src/engine/rules/php-unproven-static-growth';
+import { UNPROVEN_ON } from './php-growth-helpers';
 import { allRules } from '../../server/src/engine/registry';
 
 const php = (...lines: string[]) => `<?php\n${lines.join('\n')}\n`;
@@ -25,7 +26,7 @@ function messages(code: string, path = LIB): string[] {
 
 /** What php-unproven-static-growth reports when turned on (it is off by default). */
 function runUnproven(code: string, path = LIB): Array<[number, string, string]> {
-  const res = analyze({ path, text: code, language: 'php' }, { profile: 'long-running', rules: { 'php-unproven-static-growth': 'information' } }, [growth, unproven]);
+  const res = analyze({ path, text: code, language: 'php' }, { profile: 'long-running', rules: UNPROVEN_ON }, [growth, unproven]);
   assert.deepStrictEqual(res.failures, []);
   return res.findings.map((f) => [f.range.start.line + 1, f.ruleId, f.severity]);
 }
@@ -55,7 +56,7 @@ describe('php precision: no request entry point in the workspace (library code)'
       [5, 'php-unproven-static-growth', 'information'],
       [6, 'php-unproven-static-growth', 'information'],
     ]);
-    const res = analyze({ path: LIB, text: code, language: 'php' }, { profile: 'long-running', rules: { 'php-unproven-static-growth': 'information' } }, [unproven]);
+    const res = analyze({ path: LIB, text: code, language: 'php' }, { profile: 'long-running', rules: UNPROVEN_ON }, [unproven]);
     assert.match(res.findings[0].message, /No request entry point in the workspace, and nothing shows that this runs per request/);
   });
 

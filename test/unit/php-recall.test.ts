@@ -6,6 +6,7 @@ import * as assert from 'assert';
 import { analyze, initEngine } from '../../server/src/engine';
 import growth from '../../server/src/engine/rules/php-unbounded-static-growth';
 import unproven from '../../server/src/engine/rules/php-unproven-static-growth';
+import { UNPROVEN_ON } from './php-growth-helpers';
 
 const php = (...lines: string[]) => `<?php\n${lines.join('\n')}\n`;
 const LIB = '/lib/src/Lib.php';
@@ -16,7 +17,7 @@ const LIB = '/lib/src/Lib.php';
  * (growth without such evidence; off by default, turned on here as information).
  */
 function analyzeBoth(code: string, path = LIB) {
-  const res = analyze({ path, text: code, language: 'php' }, { profile: 'long-running', rules: { 'php-unproven-static-growth': 'information' } }, [growth, unproven]);
+  const res = analyze({ path, text: code, language: 'php' }, { profile: 'long-running', rules: UNPROVEN_ON }, [growth, unproven]);
   assert.deepStrictEqual(res.failures, []);
   return res.findings;
 }

@@ -2,27 +2,17 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { analyze, initEngine } from '../../server/src/engine';
-import type { Rule } from '../../server/src/engine';
-import rule, { growthFindings } from '../../server/src/engine/rules/php-unbounded-static-growth';
+import rule from '../../server/src/engine/rules/php-unbounded-static-growth';
+import { growthBothHalves } from './php-growth-helpers';
 import { ruleTester } from './rule-tester';
 
-/**
- * Both halves of the growth check: what php-unbounded-static-growth reports, plus what it
- * leaves to php-unproven-static-growth (no entry point, no evidence; off by default),
- * shown as information. The cases below test the growth forms and the bounds, which are
- * the same for both; the split itself is tested in php-precision.test.ts.
- */
-const both: Rule = {
-  meta: rule.meta,
-  check: (ctx) => [...growthFindings(ctx, false), ...growthFindings(ctx, true).map((f) => ({ ...f, severity: 'information' as const }))],
-};
 
 /** Lines joined with \n (keeps the expected line/column readable). */
 const php = (...lines: string[]) => lines.join('\n') + '\n';
 const LR = 'long-running' as const;
 
 ruleTester(
-  both,
+  growthBothHalves,
   {
     valid: [
       {

@@ -187,7 +187,8 @@ export function staleNote(source: Source, n: number): Finding {
   };
 }
 
-function fsPathOf(uri: string): string | undefined {
+/** The file-system path of a file: URI, else undefined. */
+export function fsPathOf(uri: string): string | undefined {
   try {
     const u = URI.parse(uri);
     return u.scheme === 'file' ? u.fsPath : undefined;

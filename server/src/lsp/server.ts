@@ -52,7 +52,7 @@ import {
   type StatusParams,
 } from './protocol';
 import { RuntimeFindingsNotification, type RuntimeFindingsParams } from './protocol';
-import { diskText, mergeRuntimeFindings, RuntimeFindingsStore, textOf } from './runtime';
+import { diskText, fsPathOf, mergeRuntimeFindings, RuntimeFindingsStore, textOf } from './runtime';
 import { JobRunner } from '../scanpool/analyzeJob';
 import { ResultCache } from '../scanpool/cache';
 import { ScanPool } from '../scanpool/pool';
@@ -144,15 +144,6 @@ export function startServer(connection: Connection): void {
   }
 
   // ---------- paths, folders and the runtime profile ----------
-
-  function fsPathOf(uri: string): string | undefined {
-    try {
-      const u = URI.parse(uri);
-      return u.scheme === 'file' ? u.fsPath : undefined;
-    } catch {
-      return undefined;
-    }
-  }
 
   function folderOf(fsPath: string): string | undefined {
     let best: string | undefined;

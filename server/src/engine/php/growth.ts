@@ -5,7 +5,7 @@
 // the container-declaration hover.
 import { spanOf, type PhpNode } from './parse';
 import { accessOf, nameOf, type Container, type ContainerAccess, type FunctionScope, type OwnedNode, type PhpFileModel } from './scopes';
-import { definitionsOf, keyVerdict, requestClassInput, requestReason, type KeyVerdict } from './keys';
+import { definitionsOf, keyVerdict, moreTelling, requestClassInput, requestReason, type KeyVerdict } from './keys';
 
 export type GrowthKind = 'append' | 'keyed' | 'string' | 'push' | 'merge' | 'union' | 'spread';
 
@@ -169,13 +169,6 @@ function selfGrowth(n: PhpNode, acc: ContainerAccess, scope: FunctionScope, mode
   return undefined;
 }
 
-/** Is key verdict `v` more telling than `than`? Strong evidence of per-request growth first, then rank. */
-function moreTelling(v: Extract<KeyVerdict, { bounded: false }>, than: Extract<KeyVerdict, { bounded: false }> | undefined): boolean {
-  if (!than) return true;
-  if (v.strong !== than.strong) return v.strong;
-  return v.rank > than.rank;
-}
-
 /** Every growing write in one scope, in source order. */
 export function growthsIn(scope: FunctionScope, model: PhpFileModel, text: string): Growth[] {
   const out: Growth[] = [];
@@ -195,7 +188,7 @@ export function growthsIn(scope: FunctionScope, model: PhpFileModel, text: strin
         for (const k of acc.keys) {
           if (existingSlot(k as PhpNode, c, scope, model)) continue;
           const v = keyVerdict(k as PhpNode, o, keyCtx);
-          if (!v.bounded && moreTelling(v, worst)) worst = v;
+          if (!v.bounded) worst = worst ? moreTelling(worst, v) : v;
         }
         // A nested array rebuilt from itself plus more (`C['rows'] = array_merge(C['rows'], $x)`)
         // grows on every call whatever its key; a string appended to at a new key is keyed growth
@@ -215,7 +208,7 @@ export function growthsIn(scope: FunctionScope, model: PhpFileModel, text: strin
       for (const k of acc.keys) {
         if (k === false) continue;
         const v = keyVerdict(k, o, keyCtx);
-        if (!v.bounded && moreTelling(v, worst)) worst = v;
+        if (!v.bounded) worst = worst ? moreTelling(worst, v) : v;
       }
       if (worst) out.push({ access: acc, kind: 'keyed', target: n.what, write: n, at: o, key: worst });
     } else if (n.kind === 'call') {

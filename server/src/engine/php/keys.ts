@@ -34,12 +34,17 @@ function unbounded(reason: string, strong = STRONG_REASON.test(reason) && !/one 
   return { bounded: false, reason, rank, strong };
 }
 
+/** The more telling of two unbounded verdicts: strong evidence first, then rank; the first on a tie. */
+export function moreTelling<V extends Extract<KeyVerdict, { bounded: false }>>(a: V, b: V): V {
+  if (a.strong !== b.strong) return b.strong ? b : a;
+  return b.rank > a.rank ? b : a;
+}
+
 /** The more telling of two verdicts on parts of one key (bounded only if both are; strong evidence first). */
 function worst(a: KeyVerdict, b: KeyVerdict): KeyVerdict {
   if (a.bounded) return b;
   if (b.bounded) return a;
-  if (a.strong !== b.strong) return b.strong ? b : a;
-  return b.rank > a.rank ? b : a;
+  return moreTelling(a, b);
 }
 
 /**

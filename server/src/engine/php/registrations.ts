@@ -173,17 +173,12 @@ function setupName(name: string): boolean {
 
 const SUPERGLOBALS = new Set(['this', 'GLOBALS', '_GET', '_POST', '_COOKIE', '_FILES', '_SERVER', '_REQUEST', '_ENV', '_SESSION']);
 
-/** Variables of a function shared between its calls: `static $x` (with or without a default) and `global $x`. */
+/**
+ * Variables of a function shared between its calls: `static $x` (with or without a default)
+ * and `global $x` (scopes.ts records both; only functions and methods are asked).
+ */
 function sharedVariables(scope: FunctionScope): Set<string> {
-  const out = new Set<string>([...scope.staticLocals.keys(), ...scope.globals.keys()]);
-  for (const o of scope.owned) {
-    if (o.node.kind !== 'static') continue;
-    for (const v of o.node.variables ?? []) {
-      const n = v?.kind === 'variable' ? nameOf(v) : nameOf(v?.variable);
-      if (n) out.add(n);
-    }
-  }
-  return out;
+  return new Set<string>([...scope.staticLocals.keys(), ...scope.globals.keys()]);
 }
 
 /** Variables that hold a new value on each call: parameters and locals (not `$this`, statics, globals or superglobals). */

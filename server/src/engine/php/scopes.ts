@@ -101,6 +101,8 @@ export interface PhpFileModel {
   path?: string;
 }
 
+/** Type names that are not classes (declared types that say nothing of a property's class). */
+const SCALAR_TYPE = /^(array|string|int|float|bool|mixed|iterable|callable|object|self|static|null|false|true)$/i;
 const FUNCTION_KINDS = new Set(['function', 'method', 'closure', 'arrowfunc']);
 const CLASS_KINDS = new Set(['class', 'trait', 'enum', 'interface']);
 
@@ -269,7 +271,7 @@ export function buildFileModel(program: PhpNode, options: BuildOptions = {}): Ph
             else {
               info.props.set(n, p);
               const t = p.type?.kind === 'name' ? nameOf(p.type) : undefined;
-              if (t && !/^(array|string|int|float|bool|mixed|iterable|callable|object|self|static|null|false|true)$/i.test(t)) info.propTypes.set(n, resolveClassName(t, names, p.type.resolution));
+              if (t && !SCALAR_TYPE.test(t)) info.propTypes.set(n, resolveClassName(t, names, p.type.resolution));
             }
           }
         } else if (member?.kind === 'method' && (nameOf(member.name) ?? '').toLowerCase() === '__construct') {
@@ -278,7 +280,7 @@ export function buildFileModel(program: PhpNode, options: BuildOptions = {}): Ph
             if (!n || !a.flags) continue; // promoted parameters carry a visibility flag
             info.props.set(n, a);
             const t = a.type?.kind === 'name' ? nameOf(a.type) : undefined;
-            if (t && !/^(array|string|int|float|bool|mixed|iterable|callable|object|self|static|null|false|true)$/i.test(t)) info.propTypes.set(n, resolveClassName(t, names, a.type.resolution));
+            if (t && !SCALAR_TYPE.test(t)) info.propTypes.set(n, resolveClassName(t, names, a.type.resolution));
           }
         }
       }
@@ -358,8 +360,6 @@ export function buildFileModel(program: PhpNode, options: BuildOptions = {}): Ph
   markLongLivedClasses(model);
   return model;
 }
-
-const SCALAR_TYPE = /^(array|string|int|float|bool|mixed|iterable|callable|object|self|static|null|false|true)$/i;
 
 /**
  * Property types the constructor shows: `$this->p = $param` where the parameter has a class

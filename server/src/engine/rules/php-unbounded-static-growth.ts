@@ -17,7 +17,7 @@ import { spanOf, type PhpNode } from '../php/parse';
 import { nameOf, sourceOf, type Container, type FunctionScope, type PhpFileModel } from '../php/scopes';
 import { fileGrowths, perRequestEvidence, type Growth } from '../php/growth';
 import { reachAt, type Reach } from '../php/index';
-import { phpModelOf } from '../php/model';
+import { phpModelOf, type PhpModel } from '../php/model';
 import type { Fix, RawFinding, RelatedInfo, Rule, RuleContext, Severity } from '../types';
 
 /** The bound the quick fix proposes. */
@@ -287,6 +287,33 @@ function localFix(g: Growth, scope: FunctionScope, model: PhpFileModel, ctx: Rul
  * request entry point in the workspace and no evidence in the code that it follows the
  * traffic (reported by php-unproven-static-growth, off by default).
  */
+interface JudgedGrowth {
+  scope: FunctionScope;
+  g: Growth;
+  reach: Reach;
+  evidence?: string;
+  /** No entry point decides, and the code shows no evidence: php-unproven-static-growth's. */
+  weak: boolean;
+}
+
+/** The file's unbounded growths with their reach and evidence, once per analysis (both halves read it). */
+function judgedGrowths(ctx: RuleContext, model: PhpFileModel, index: PhpModel['index']): JudgedGrowth[] {
+  return ctx.shared('php.growth.judged', () => {
+    const out: JudgedGrowth[] = [];
+    for (const { scope, growth: g, bound, registry } of fileGrowths(model, ctx.doc.text)) {
+      ctx.checkBudget();
+      if (bound || !spanOf(g.target)) continue;
+      const reach = reachAt(index, scope, g.at, model);
+      // A registration API (macro(), extend(), addStyle()…) is reported only when a request reaches it.
+      if (registry && reach.state !== 'every' && reach.state !== 'some') continue;
+      // No entry point to decide by: ask the code for evidence that it follows the traffic.
+      const evidence = reach.state === 'unknown' ? perRequestEvidence(g, scope) : undefined;
+      out.push({ scope, g, reach, evidence, weak: reach.state === 'unknown' && !evidence });
+    }
+    return out;
+  });
+}
+
 export function growthFindings(ctx: RuleContext, unproven: boolean): RawFinding[] {
   const pm = phpModelOf(ctx);
   if (!pm) return [];
@@ -294,19 +321,10 @@ export function growthFindings(ctx: RuleContext, unproven: boolean): RawFinding[
   const text = ctx.doc.text;
   const findings: RawFinding[] = [];
   ctx.checkBudget();
-  for (const { scope, growth: g, bound, registry } of fileGrowths(model, text)) {
-    ctx.checkBudget();
-    if (bound) continue;
-    const c = g.access.container;
-    const span = spanOf(g.target);
-    if (!span) continue;
-    const reach = reachAt(index, scope, g.at, model);
-    // No entry point to decide by: ask the code for evidence that it follows the traffic.
-    const evidence = reach.state === 'unknown' ? perRequestEvidence(g, scope) : undefined;
-    const weak = reach.state === 'unknown' && !evidence;
+  for (const { scope, g, reach, evidence, weak } of judgedGrowths(ctx, model, index)) {
     if (weak !== unproven) continue;
-    // A registration API (macro(), extend(), addStyle()…) is reported only when a request reaches it.
-    if (registry && reach.state !== 'every' && reach.state !== 'some') continue;
+    const c = g.access.container;
+    const span = spanOf(g.target)!;
     const containerText = sourceOf(text, g.access.containerNode);
     const fixes = [boundFix(g, ctx, containerText), resetFix(g, scope, ctx, containerText), localFix(g, scope, model, ctx)].filter((f): f is Fix => !!f);
     findings.push({
