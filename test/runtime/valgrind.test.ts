@@ -37,15 +37,21 @@ describe('runtime: php-leak valgrind on the seed extension', function () {
     assert.deepEqual([...byLine.keys()].sort((a, b) => a - b), [SEED_LINES.malloc, SEED_LINES.emalloc], describeCli(r));
     const malloc = byLine.get(SEED_LINES.malloc)!;
     assert.equal(malloc.ruleId, 'runtime-valgrind-leak');
-    assert.equal(malloc.severity, 'error');
-    assert.match(malloc.message, /2,097,152 bytes definitely lost in 1 block, allocated here in zif_leak_malloc/);
+    // valgrind calls the never-freed block definitely lost, or possibly lost when an interior
+    // pointer happens to be left in a register or on the stack (seen in CI runs from another
+    // folder). Definitely lost is an error, possibly lost a warning.
+    const kind = /2,097,152 bytes (definitely|possibly) lost in 1 block, allocated here in zif_leak_malloc/.exec(malloc.message)?.[1];
+    assert.ok(kind, malloc.message);
+    assert.equal(malloc.severity, kind === 'definitely' ? 'error' : 'warning');
     assert.ok(malloc.related.some((x) => /zif_leak_malloc/.test(x.message)), 'the stack as related information');
     // Under USE_ZEND_ALLOC=0 emalloc is malloc; valgrind calls the block definitely or (an
     // interior pointer left in a register) possibly lost.
     assert.match(byLine.get(SEED_LINES.emalloc)!.message, /2,097,152 bytes (definitely|possibly) lost .* zif_leak_emalloc/);
+    // Both 2 MiB blocks are in valgrind's summary as lost, whichever of the two kinds.
     const log = fs.readFileSync(path.join(tmp, 'memcheck.log'), 'utf8');
-    assert.match(log, /definitely lost: 2,097,152 bytes in 1 blocks/);
-    assert.match(r.stdout + r.stderr, /2,097,152 bytes definitely/);
+    const lost = (k: string) => Number((new RegExp(`${k} lost: ([\\d,]+) bytes`).exec(log)?.[1] ?? '0').replace(/,/g, ''));
+    assert.ok(lost('definitely') + lost('possibly') >= 2 * 2_097_152, log.split('\n').filter((l) => /lost:/.test(l)).join('\n'));
+    assert.match(r.stdout + r.stderr, /2,097,152 bytes (definitely|possibly)/);
   });
 
   it('a clean run reports nothing (exit 0), SARIF lists the runtime rules', async () => {
