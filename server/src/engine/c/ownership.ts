@@ -453,7 +453,7 @@ class UnitAnalyzer {
       if (v?.type === 'pointer_expression') v = strip(v.childForFieldName('argument'));
       if (v?.type === 'identifier') this.watchAddref.add(v.text);
     }
-    if (unit.kind === 'request' || unit.kind === 'helper') {
+    if (unit.kind === 'request' || unit.kind === 'helper' || (unit.kind === 'other' && !unit.lifecycleOnly)) {
       for (const a of unit.body.descendantsOfType('assignment_expression')) {
         const l = strip(a?.childForFieldName('left'));
         const r = strip(a?.childForFieldName('right'));

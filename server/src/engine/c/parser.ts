@@ -9,6 +9,7 @@
 // Language, and parses once more from scratch; when that traps too, the file fails
 // with a CParseError (the engine records it as a failure of the C rules for that
 // file only) and the next parse gets a fresh Parser again.
+import { preprocessC, resolveConditionals } from './preprocess';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Edit, Language, Parser, type Tree } from 'web-tree-sitter';
@@ -135,7 +136,7 @@ function attempt(source: string, old: Tree | null, options: Parameters<Parser['p
 export function parseC(text: string, budget?: () => void, key?: string): Tree {
   if (!language) throw new Error('C parser not initialised: await initCParser() first');
   if (caching.off) key = undefined;
-  const source = blankCommentRuns(text);
+  let source = sourceOf(text);
   // With a key (the document's path), the previous tree of that document is edited and reused.
   const prev = key !== undefined ? previousTrees.get(key) : undefined;
   if (prev) {
@@ -188,8 +189,74 @@ export function parseC(text: string, budget?: () => void, key?: string): Tree {
     if (stop !== undefined) throw stop;
     throw new Error('tree-sitter returned no tree');
   }
+  // Braces that balance only per configuration: the #if trees of the functions in error, resolved.
+  const resolved = tree.rootNode.hasError ? withResolvedConditionals(source, tree) : undefined;
+  if (resolved) {
+    let other: Tree | null = null;
+    try {
+      other = attempt(resolved, null, options);
+    } catch (e) {
+      if (!isWasmTrap(e)) {
+        tree.delete();
+        throw e;
+      }
+      cParserStats.traps++;
+      discardParser();
+    }
+    if (other && errorCount(other) < errorCount(tree)) {
+      tree.delete();
+      tree = other;
+      source = resolved;
+    } else other?.delete();
+  }
+  treeSources.set(tree, source);
   if (key !== undefined) remember(key, source, tree);
   return tree;
+}
+
+/** The text each tree was parsed from (rememberTree keeps a prepared tree with it). */
+const treeSources = new WeakMap<Tree, string>();
+
+/** What tree-sitter is given for a text: long comment runs blanked, then the macro pre-pass (both keep every offset). */
+export function sourceOf(text: string): string {
+  return preprocessC(blankCommentRuns(text));
+}
+
+/** How much of the text sits in top-level declarations holding an ERROR node (MISSING tokens, as after `PHP_METHOD(a, b)`, do not count). */
+function errorCount(tree: Tree): number {
+  let n = 0;
+  for (const c of tree.rootNode.children) {
+    if (c && c.hasError && (c.isError || c.descendantsOfType('ERROR').length > 0)) n += c.endIndex - c.startIndex;
+  }
+  return n;
+}
+
+/**
+ * The source with one configuration applied (preprocess.ts resolveConditionals) to the
+ * top-level declarations that hold a syntax error, the rest as it was; undefined when
+ * that changes nothing.
+ */
+function withResolvedConditionals(source: string, tree: Tree): string | undefined {
+  if (!source.includes('#')) return undefined;
+  const all = resolveConditionals(source);
+  if (all === source) return undefined;
+  const spans: Array<[number, number]> = [];
+  for (const n of tree.rootNode.children) {
+    if (!n || !n.hasError) continue;
+    const last = spans[spans.length - 1];
+    if (last && n.startIndex <= last[1]) last[1] = Math.max(last[1], n.endIndex);
+    else spans.push([n.startIndex, n.endIndex]);
+  }
+  if (!spans.length) return undefined;
+  const parts: string[] = [];
+  let at = 0;
+  for (const [s, e] of spans) {
+    parts.push(source.slice(at, s), all.slice(s, e));
+    at = e;
+  }
+  parts.push(source.slice(at));
+  const merged = parts.join('');
+  return merged === source ? undefined : merged;
 }
 
 /** The last tree of each recently parsed document (by key), kept for incremental parsing: a few, bounded in size. */
@@ -219,7 +286,7 @@ export function rememberTree(key: string, text: string, tree: Tree): void {
     previousChars -= prev.text.length;
     prev.tree.delete();
   }
-  remember(key, blankCommentRuns(text), tree);
+  remember(key, treeSources.get(tree) ?? sourceOf(text), tree);
 }
 
 /** Drops the trees kept for incremental parsing (the next parse of every document is a full one). */

@@ -1,5 +1,6 @@
 // Turns the ownership analysis into findings: messages, related locations,
 // hovers and quick fixes. Shared by the c-* rules.
+import { reportedAsRequest } from './units';
 import type { Node } from 'web-tree-sitter';
 import type { Fix, RawFinding, RelatedInfo, RuleContext, TextEdit } from '../types';
 import { ALLOCATORS, FAMILIES, type Family } from './api';
@@ -351,7 +352,8 @@ export function leakFindings(ctx: RuleContext, lifetime: 'process' | 'request' |
   const analysis = ownershipOf(ctx);
   const out: RawFinding[] = [];
   for (const ua of analysis.units) {
-    if (ua.unit.kind !== 'request' && ua.unit.kind !== 'helper') continue;
+    // Every function but set-up code: request code, its helpers, plain C functions of unknown callers, MINFO.
+    if (!reportedAsRequest(ua.unit)) continue;
     for (const r of ua.sites) {
       const fam = FAMILIES[r.site.family];
       const cls = fam.refcount ? 'refcount' : fam.lifetime;

@@ -29,6 +29,27 @@ export interface FunctionUnit {
   pointerParams?: Set<string>;
   /** Whether the function is declared static. */
   isStatic: boolean;
+  /** A plain function called only from lifecycle code (MINIT and its helpers): reported as lifecycle code is. */
+  lifecycleOnly?: boolean;
+}
+
+/**
+ * A function defined through a macro this table does not list (`PS_READ_FUNC(files)`,
+ * `YAR_STARTUP_FUNCTION(x)`, `PHP_INI_MH(OnUpdate)`, a stream or object handler macro): an
+ * upper-case name with an argument list heads a body. Start-up and shut-down handlers run
+ * once per process (lifecycle); every other handler runs for some request.
+ */
+function handlerKind(name: string): UnitKind | undefined {
+  if (!/^[A-Z][A-Z0-9_]*$/.test(name) || !name.includes('_')) return undefined;
+  if (/(^|_)(M?INIT|MSHUTDOWN|GINIT|GSHUTDOWN|STARTUP|SHUTDOWN|RSHUTDOWN|MODULE)(_|$)/.test(name)) return 'lifecycle';
+  if (/(^|_)MINFO(_|$)/.test(name)) return 'request';
+  return 'request';
+}
+
+/** MINFO runs on every phpinfo() call: request code for the leak rules. */
+export function reportedAsRequest(u: FunctionUnit): boolean {
+  if (u.kind === 'lifecycle') return !!u.macro && /(^|_)MINFO(_|$)|INFO_D$/.test(u.macro);
+  return !u.lifecycleOnly;
 }
 
 function macroNameOf(node: Node): string | undefined {
@@ -95,7 +116,15 @@ function unitFromDefinition(def: Node): FunctionUnit | undefined {
     return { kind, name: args.join('::') || macro, macro, body, params: [], isStatic };
   }
   const fd = functionDeclarator(def.childForFieldName('declarator'));
-  if (!fd) return undefined;
+  if (!fd) {
+    // `HANDLER_MACRO(args) { … }`: the macro is the type, the arguments a parenthesized declarator.
+    const type = def.childForFieldName('type');
+    const decl = def.childForFieldName('declarator');
+    const kind = type && (type.type === 'type_identifier' || type.type === 'identifier') ? handlerKind(type.text) : undefined;
+    if (!kind || decl?.type !== 'parenthesized_declarator') return undefined;
+    const args = identifiersIn(decl);
+    return { kind, name: args.join('::') || type!.text, macro: type!.text, body, params: [], isStatic };
+  }
   const name = declaratorName(fd.childForFieldName('declarator'));
   if (!name) return undefined;
   const params: string[] = [];
@@ -127,14 +156,16 @@ function collect(container: Node, out: FunctionUnit[]): void {
         const call = n.namedChildren[0];
         const callee = call?.type === 'call_expression' ? call.childForFieldName('function') : null;
         const macro = callee?.type === 'identifier' ? callee.text : undefined;
-        if (!macro || !(REQUEST_MACROS.has(macro) || LIFECYCLE_MACROS.has(macro))) break;
+        const known = macro && (REQUEST_MACROS.has(macro) || LIFECYCLE_MACROS.has(macro));
+        const handler = macro && !known ? handlerKind(macro) : undefined;
+        if (!macro || (!known && !handler)) break;
         let j = i + 1;
         while (j < cs.length && cs[j].type === 'comment') j++;
         const body = cs[j];
         if (body?.type !== 'compound_statement') break;
         const args = identifiersIn(call!.childForFieldName('arguments'));
         out.push({
-          kind: REQUEST_MACROS.has(macro) ? 'request' : 'lifecycle',
+          kind: known ? (REQUEST_MACROS.has(macro) ? 'request' : 'lifecycle') : handler!,
           name: args.join('::') || macro,
           macro,
           body,
@@ -231,6 +262,20 @@ export function findUnits(root: Node): FunctionUnit[] {
   collect(root, units);
   const byName = new Map<string, FunctionUnit>();
   for (const u of units) if (u.kind === 'other' && !byName.has(u.name)) byName.set(u.name, u);
+  // Plain functions reached only from lifecycle code (MINIT's helpers) are set-up code.
+  const fromLifecycle = units.filter((u) => u.kind === 'lifecycle');
+  const seen = new Set<FunctionUnit>();
+  while (fromLifecycle.length) {
+    const u = fromLifecycle.shift()!;
+    for (const name of calleesIn(u.body)) {
+      const h = byName.get(name);
+      if (h && !seen.has(h)) {
+        seen.add(h);
+        h.lifecycleOnly = true;
+        fromLifecycle.push(h);
+      }
+    }
+  }
   const queue = units.filter((u) => u.kind === 'request');
   while (queue.length) {
     const u = queue.shift()!;
@@ -238,6 +283,7 @@ export function findUnits(root: Node): FunctionUnit[] {
       const h = byName.get(name);
       if (h && h.kind === 'other') {
         h.kind = 'helper';
+        h.lifecycleOnly = false;
         queue.push(h);
       }
     }
