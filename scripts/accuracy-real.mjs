@@ -171,9 +171,10 @@ function scan(mode, dir, probes) {
   }
   // Scan only the trees that hold a probe (a tree mode scans each package folder).
   const roots = mode === 'single' ? [dir] : [...new Set(probes.filter((p) => p.scanRoot).map((p) => p.scanRoot))];
+  rmSync(out, { force: true });
   const t0 = Date.now();
   const r = spawnSync(process.execPath, [...args, ...roots], { encoding: 'utf8', maxBuffer: 1 << 28, cwd: dir });
-  if (r.status !== 0 && r.status !== 1) throw new Error(`the CLI failed (exit ${r.status}): ${r.stderr.slice(0, 2000)}`);
+  if (r.status !== 0) throw new Error(`the CLI failed (exit ${r.status}): ${r.stderr.slice(0, 2000)}`);
   const report = JSON.parse(readFileSync(out, 'utf8'));
   const byFile = new Map();
   for (const f of report.files) byFile.set(posix(f.path.startsWith('/') ? f.path : join(dir, f.path)), f);

@@ -83,6 +83,123 @@ export const FAMILIES: Record<Family, FamilyInfo> = {
   },
 };
 
+// ---------------------------------------------------------------- widely wrapped C libraries
+
+/**
+ * The allocation / release pairs of C libraries that extensions wrap (librdkafka, zstd,
+ * libzmq, libyaml, GLib, libcurl, hiredis, OpenSSL's BIO and EVP contexts, libxml2). Their
+ * names carry the library's prefix, so a row cannot match an unrelated function. Each
+ * release is process memory (the libraries allocate with malloc): c-process-heap-leak.
+ */
+export const LIBRARIES: Record<
+  string,
+  { header: string; pairs: Array<[alloc: string, release: string, outArg?: number, failsWhen?: Allocator['failsWhen']]> }
+> = {
+  librdkafka: {
+    header: 'librdkafka/rdkafka.h',
+    pairs: [
+      ['rd_kafka_headers_new', 'rd_kafka_headers_destroy'],
+      ['rd_kafka_headers_copy', 'rd_kafka_headers_destroy'],
+      ['rd_kafka_topic_partition_list_new', 'rd_kafka_topic_partition_list_destroy'],
+      ['rd_kafka_topic_partition_list_copy', 'rd_kafka_topic_partition_list_destroy'],
+      ['rd_kafka_conf_dup', 'rd_kafka_conf_destroy'],
+      ['rd_kafka_topic_conf_dup', 'rd_kafka_topic_conf_destroy'],
+      ['rd_kafka_consume', 'rd_kafka_message_destroy'],
+      ['rd_kafka_consumer_poll', 'rd_kafka_message_destroy'],
+      ['rd_kafka_event_new', 'rd_kafka_event_destroy'],
+      ['rd_kafka_queue_get_main', 'rd_kafka_queue_destroy'],
+      ['rd_kafka_queue_new', 'rd_kafka_queue_destroy'],
+      ['rd_kafka_AdminOptions_new', 'rd_kafka_AdminOptions_destroy'],
+    ],
+  },
+  zstd: {
+    header: 'zstd.h',
+    pairs: [
+      ['ZSTD_createCCtx', 'ZSTD_freeCCtx'],
+      ['ZSTD_createDCtx', 'ZSTD_freeDCtx'],
+      ['ZSTD_createCDict', 'ZSTD_freeCDict'],
+      ['ZSTD_createDDict', 'ZSTD_freeDDict'],
+      ['ZSTD_createCStream', 'ZSTD_freeCStream'],
+      ['ZSTD_createDStream', 'ZSTD_freeDStream'],
+    ],
+  },
+  libzmq: { header: 'zmq.h', pairs: [['zmq_msg_init', 'zmq_msg_close', 0, 'nonzero'], ['zmq_msg_init_size', 'zmq_msg_close', 0, 'nonzero']] },
+  libyaml: {
+    header: 'yaml.h',
+    pairs: [
+      ['yaml_parser_initialize', 'yaml_parser_delete', 0, 'zero'],
+      ['yaml_emitter_initialize', 'yaml_emitter_delete', 0, 'zero'],
+      ['yaml_parser_parse', 'yaml_event_delete', 1, 'zero'],
+    ],
+  },
+  glib: {
+    header: 'glib.h',
+    pairs: [
+      ['g_malloc', 'g_free'],
+      ['g_malloc0', 'g_free'],
+      ['g_strdup', 'g_free'],
+      ['g_strndup', 'g_free'],
+      ['g_strdup_printf', 'g_free'],
+      ['g_new', 'g_free'],
+      ['g_new0', 'g_free'],
+      ['g_strsplit', 'g_strfreev'],
+    ],
+  },
+  libcurl: {
+    header: 'curl/curl.h',
+    pairs: [
+      ['curl_easy_init', 'curl_easy_cleanup'],
+      ['curl_easy_escape', 'curl_free'],
+      ['curl_easy_unescape', 'curl_free'],
+      ['curl_url', 'curl_url_cleanup'],
+      ['curl_mime_init', 'curl_mime_free'],
+    ],
+  },
+  hiredis: { header: 'hiredis.h', pairs: [['redisCommand', 'freeReplyObject'], ['redisCommandArgv', 'freeReplyObject']] },
+  openssl: {
+    header: 'openssl/',
+    pairs: [
+      ['BIO_new', 'BIO_free'],
+      ['BIO_new_mem_buf', 'BIO_free'],
+      ['EVP_MD_CTX_new', 'EVP_MD_CTX_free'],
+      ['EVP_MD_CTX_create', 'EVP_MD_CTX_destroy'],
+      ['EVP_CIPHER_CTX_new', 'EVP_CIPHER_CTX_free'],
+      ['EVP_PKEY_new', 'EVP_PKEY_free'],
+      ['X509_new', 'X509_free'],
+      ['PEM_read_bio_X509', 'X509_free'],
+      ['BN_new', 'BN_free'],
+    ],
+  },
+  libxml2: {
+    header: 'libxml/',
+    pairs: [
+      ['xmlStrdup', 'xmlFree'],
+      ['xmlGetProp', 'xmlFree'],
+      ['xmlNodeGetContent', 'xmlFree'],
+      ['xmlReadMemory', 'xmlFreeDoc'],
+      ['xmlNewDoc', 'xmlFreeDoc'],
+      ['xmlXPathNewContext', 'xmlXPathFreeContext'],
+      ['xmlXPathEvalExpression', 'xmlXPathFreeObject'],
+    ],
+  },
+};
+
+function libraryAllocators(): Record<string, Allocator> {
+  const out: Record<string, Allocator> = {};
+  for (const lib of Object.values(LIBRARIES)) {
+    for (const [a, release, outArg, failsWhen] of lib.pairs) {
+      out[a] = outArg === undefined ? { family: 'libc', release } : { family: 'libc', release, outArg, releaseByAddress: true, failsWhen };
+    }
+  }
+  return out;
+}
+
+function libraryDeallocators(): Record<string, Deallocator> {
+  const out: Record<string, Deallocator> = {};
+  for (const lib of Object.values(LIBRARIES)) for (const [, release] of lib.pairs) out[release] = { families: ['libc'], arg: 0 };
+  return out;
+}
+
 /** How the allocated size is computed from the arguments (for messages only). */
 export type SizeSpec =
   | { kind: 'arg'; index: number }
@@ -108,6 +225,16 @@ export interface Allocator {
    */
   bindArg?: number;
   size?: SizeSpec;
+  /**
+   * An out-argument allocator whose result says whether it filled the argument: `FAILURE`
+   * (call_user_function), `nonzero` (getaddrinfo, zmq_msg_init: 0 is success), `zero`
+   * (yaml_parser_parse: 0 is failure). On the failure edge of a test of the call, nothing is owned.
+   */
+  failsWhen?: 'FAILURE' | 'nonzero' | 'zero';
+  /** The function that releases it when it is not the family's own (freeaddrinfo, ZSTD_freeCDict, php_url_free). */
+  release?: string;
+  /** The release takes the variable's address (`zmq_msg_close(&msg)`, `yaml_event_delete(&event)`). */
+  releaseByAddress?: boolean;
   /** Replacement that keeps the memory on the request heap (quick fix), for libc allocators. */
   zendEquivalent?: string;
 }
@@ -176,6 +303,63 @@ export const ALLOCATORS: Record<string, Allocator> = {
   Z_TRY_ADDREF: { family: 'zval-ref', bindArg: 0 },
   zval_copy_ctor: { family: 'zval-ref', bindArg: 0 },
   zval_opt_copy_ctor: { family: 'zval-ref', bindArg: 0 },
+  // zval locals filled with a counted value: `zval tmp; array_init(&tmp);` owns it until
+  // zval_ptr_dtor(&tmp) or a transfer (RETURN_ZVAL, add_assoc_zval, zend_hash_update…).
+  array_init: { family: 'zval-ref', outArg: 0 },
+  array_init_size: { family: 'zval-ref', outArg: 0 },
+  object_init_ex: { family: 'zval-ref', outArg: 0 },
+  object_init: { family: 'zval-ref', outArg: 0 },
+  ZVAL_STRING: { family: 'zval-ref', outArg: 0 },
+  ZVAL_STRINGL: { family: 'zval-ref', outArg: 0 },
+  ZVAL_STR_COPY: { family: 'zval-ref', outArg: 0 },
+  ZVAL_ARR_COPY: { family: 'zval-ref', outArg: 0 },
+  ZVAL_NEW_ARR: { family: 'zval-ref', outArg: 0 },
+  /** call_user_function(table, object, name, &retval, n, params): the return value is the caller's. */
+  call_user_function: { family: 'zval-ref', outArg: 3, failsWhen: 'FAILURE' },
+  call_user_function_ex: { family: 'zval-ref', outArg: 3, failsWhen: 'FAILURE' },
+  zend_call_method_with_0_params: { family: 'zval-ref', outArg: 4 },
+  zend_call_method_with_1_params: { family: 'zval-ref', outArg: 4 },
+  zend_call_method_with_2_params: { family: 'zval-ref', outArg: 4 },
+  /** PHP 5: MAKE_STD_ZVAL(zv) / ALLOC_ZVAL(zv) assign an emalloc'd zval to zv. */
+  MAKE_STD_ZVAL: { family: 'zval-ref', bindArg: 0 },
+  ALLOC_INIT_ZVAL: { family: 'zval-ref', bindArg: 0 },
+  /** ALLOC_HASHTABLE(ht): ht = emalloc(sizeof(HashTable)), released by FREE_HASHTABLE / zend_hash_destroy + efree. */
+  ALLOC_HASHTABLE: { family: 'zend-request', bindArg: 0, release: 'FREE_HASHTABLE' },
+  zend_new_array: { family: 'zend-request', release: 'zend_array_destroy' },
+  zend_array_dup: { family: 'zend-request', release: 'zend_array_destroy' },
+  // Results of PHP's string, URL and zval helpers that the caller must release.
+  zval_get_string: { family: 'zend-string-ref' },
+  zval_get_string_func: { family: 'zend-string-ref' },
+  zval_try_get_string: { family: 'zend-string-ref' },
+  zval_try_get_string_func: { family: 'zend-string-ref' },
+  php_str_to_str: { family: 'zend-string' },
+  php_trim: { family: 'zend-string' },
+  php_addslashes: { family: 'zend-string' },
+  php_addcslashes: { family: 'zend-string' },
+  php_escape_html_entities: { family: 'zend-string' },
+  php_escape_html_entities_ex: { family: 'zend-string' },
+  php_url_encode: { family: 'zend-string' },
+  php_raw_url_encode: { family: 'zend-string' },
+  php_base64_encode: { family: 'zend-string' },
+  php_base64_decode: { family: 'zend-string' },
+  php_base64_decode_ex: { family: 'zend-string' },
+  php_string_tolower: { family: 'zend-string' },
+  php_string_toupper: { family: 'zend-string' },
+  zend_string_tolower_ex: { family: ['zend-string', 'zend-string-persistent'], persistentArg: 1 },
+  php_basename: { family: 'zend-string' },
+  php_url_parse: { family: 'zend-request', release: 'php_url_free' },
+  php_url_parse_ex: { family: 'zend-request', release: 'php_url_free' },
+  php_url_parse_ex2: { family: 'zend-request', release: 'php_url_free' },
+  // libc resources: process memory behind a handle, released by their own function.
+  getaddrinfo: { family: 'libc', outArg: 3, release: 'freeaddrinfo', failsWhen: 'nonzero' },
+  fopen: { family: 'libc', release: 'fclose' },
+  fdopen: { family: 'libc', release: 'fclose' },
+  opendir: { family: 'libc', release: 'closedir' },
+  popen: { family: 'libc', release: 'pclose' },
+  asprintf: { family: 'libc', outArg: 0 },
+  vasprintf: { family: 'libc', outArg: 0 },
+  realpath: { family: 'libc' },
+  ...libraryAllocators(),
 };
 
 export interface Deallocator {
@@ -216,6 +400,16 @@ export const DEALLOCATORS: Record<string, Deallocator> = {
   Z_DELREF: { families: ZVAL, arg: 0 },
   Z_TRY_DELREF_P: { families: ZVAL, arg: 0 },
   Z_TRY_DELREF: { families: ZVAL, arg: 0 },
+  FREE_HASHTABLE: { families: ['zend-request'], arg: 0 },
+  zend_array_destroy: { families: ['zend-request'], arg: 0 },
+  zend_hash_release: { families: ['zend-request'], arg: 0 },
+  php_url_free: { families: ['zend-request'], arg: 0 },
+  freeaddrinfo: { families: ['libc'], arg: 0 },
+  fclose: { families: ['libc'], arg: 0 },
+  closedir: { families: ['libc'], arg: 0 },
+  pclose: { families: ['libc'], arg: 0 },
+  smart_str_free: { families: ['zend-string'], arg: 0 },
+  ...libraryDeallocators(),
 };
 
 /**
@@ -343,6 +537,24 @@ export const READERS = new Set<string>([
   'Z_REFCOUNT', 'Z_REFCOUNT_P', 'Z_ISREF', 'Z_ISREF_P', 'Z_ISUNDEF', 'Z_ISUNDEF_P', 'Z_ISNULL', 'Z_ISNULL_P', 'Z_TYPE_INFO',
   'Z_TYPE_INFO_P', 'zend_is_true', 'zend_hash_num_elements', 'zend_array_count', 'zval_get_long', 'zval_get_double',
   'php_debug_zval_dump', 'zend_is_identical', 'zend_compare', 'zend_is_callable',
+  // Zend hash tables: lookups read the key; the *_mem variants copy the block they are given.
+  'zend_hash_find_ptr', 'zend_hash_str_find_ptr', 'zend_hash_index_find', 'zend_hash_index_find_ptr', 'zend_hash_index_exists',
+  'zend_hash_str_find_deref', 'zend_hash_find_deref', 'zend_symtable_str_find', 'zend_symtable_exists', 'zend_hash_del',
+  'zend_hash_str_del', 'zend_hash_index_del', 'zend_symtable_del', 'zend_symtable_str_del', 'zend_hash_init', 'zend_hash_clean',
+  'zend_hash_update_mem', 'zend_hash_str_update_mem', 'zend_hash_add_mem', 'zend_hash_str_add_mem', 'zend_hash_index_update_mem',
+  'zend_hash_index_add_mem', 'zend_hash_next_index_insert_mem', 'zend_hash_copy', 'zend_hash_internal_pointer_reset',
+  'zend_lookup_class', 'zend_fetch_class', 'zend_fetch_class_by_name', 'zend_get_constant', 'zend_get_constant_str',
+  'zend_read_property', 'zend_update_property_string', 'zend_update_property_stringl', 'zend_update_property_long',
+  'zend_str_tolower_copy', 'zend_binary_strcasecmp', 'zend_binary_strcmp', 'php_memnstr', 'zend_memnstr', 'zend_memrchr',
+  'zend_string_equals_ci', 'zend_string_equals_literal_ci',
+  'php_stream_write', 'php_stream_read', 'php_stream_gets', 'php_stream_printf', 'php_stream_open_wrapper', 'php_stream_open_wrapper_ex',
+  'php_stream_xport_create', 'zend_parse_parameters', 'zend_parse_parameters_ex', 'zend_parse_method_parameters',
+  'smart_str_appendc', 'smart_str_append_long', 'smart_str_0', 'php_var_export_ex', 'php_json_encode', 'php_json_decode_ex',
+  // libc / POSIX: they read or fill the buffer and keep no pointer to it.
+  'poll', 'select', 'unlink', 'open', 'stat', 'lstat', 'access', 'rename', 'mkdir', 'rmdir', 'chdir', 'getenv', 'recv', 'send',
+  'recvfrom', 'sendto', 'inet_pton', 'inet_ntop', 'connect', 'bind', 'gethostbyname', 'strerror_r', 'fgets',
+  'strcoll', 'strpbrk', 'strtoll', 'strtoull', 'qsort', 'bsearch', 'fputc', 'fflush', 'fseek', 'ftell', 'feof', 'ferror',
+  'ZEND_STRL', 'ZEND_STRS', 'ZSTR_IS_INTERNED', 'zend_string_addref', 'zend_hash_str_find_ptr_lc', 'zend_string_equals_cstr',
 ]);
 
 /** Statement-like macros and calls that return from the function. */
@@ -409,3 +621,4 @@ export const DISTINCT_TYPE_CONSTANTS = new Set<string>([
   'IS_UNDEF', 'IS_NULL', 'IS_FALSE', 'IS_TRUE', 'IS_BOOL', 'IS_LONG', 'IS_DOUBLE', 'IS_STRING', 'IS_ARRAY',
   'IS_OBJECT', 'IS_RESOURCE', 'IS_REFERENCE',
 ]);
+

@@ -80,7 +80,7 @@ const summaryText = (s: FunctionSummary | undefined): string => (s ? JSON.string
 
 export function unitKey(u: FunctionUnit): string {
   const ptr = u.pointerParams ? [...u.pointerParams].join(',') : '-';
-  return `${u.kind}\u0000${u.name}\u0000${u.macro ?? ''}\u0000${u.params.join(',')}\u0000${ptr}\u0000${u.isStatic}\u0000${u.body.text}`;
+  return `${u.kind}${u.lifecycleOnly ? "/setup" : ""}\u0000${u.name}\u0000${u.macro ?? ''}\u0000${u.params.join(',')}\u0000${ptr}\u0000${u.isStatic}\u0000${u.body.text}`;
 }
 
 /** What one unit's analysis asked outside its own text, and the answers. */

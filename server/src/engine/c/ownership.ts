@@ -74,6 +74,8 @@ export interface AllocSite {
   global?: boolean;
   /** The allocation is a call to a function of the workspace summarised as an allocator. */
   viaSummary?: boolean;
+  /** Its own release function (API table), when not the family's. */
+  release?: string;
 }
 
 /** What a function does with a pointer parameter, on every path. */
@@ -206,6 +208,9 @@ class PState {
   }
 }
 
+/** Type constants of values a zval holds without a counted reference. */
+const UNCOUNTED_TYPES = new Set(['IS_UNDEF', 'IS_NULL', 'IS_FALSE', 'IS_TRUE', 'IS_BOOL', '_IS_BOOL', 'IS_LONG', 'IS_DOUBLE']);
+
 const MAX_STATES_PER_NODE = 64;
 const MAX_STEPS = 200_000;
 
@@ -267,9 +272,22 @@ function pureZvalUse(n: Node): boolean {
   return ['if_statement', 'while_statement', 'do_statement', 'switch_statement', 'condition_clause'].includes(p.type);
 }
 
+/** Argument macros that expand to two arguments: `ZEND_STRL("k")` is `"k", sizeof("k") - 1`. */
+const TWO_ARGUMENT_MACROS = new Set(['ZEND_STRL', 'ZEND_STRS']);
+
 function argsOf(call: Node): Node[] {
   const list = call.childForFieldName('arguments');
-  return list ? list.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment') : [];
+  if (!list) return [];
+  const out: Node[] = [];
+  for (const c of list.namedChildren) {
+    if (!c || c.type === 'comment') continue;
+    out.push(c);
+    if (c.type === 'call_expression') {
+      const f = c.childForFieldName('function');
+      if (f?.type === 'identifier' && TWO_ARGUMENT_MACROS.has(f.text)) out.push(c);
+    }
+  }
+  return out;
 }
 
 /** The pointer a member or element access starts from: p in `p->a.b`, `p[i].c`. */
@@ -343,7 +361,9 @@ function familyOf(alloc: Allocator, args: Node[]): Family | undefined {
   if (typeof alloc.family === 'string') return alloc.family;
   if (alloc.persistentArg === undefined || alloc.persistentArg >= args.length) return undefined;
   const v = constValue(args[alloc.persistentArg]);
-  if (v === undefined) return undefined;
+  // A flag the file does not spell as a constant (`persistent`, `MYEXT_PERSISTENT`): the request
+  // family, the one that leaks under every profile it can be (a persistent block is process memory).
+  if (v === undefined) return alloc.family[0];
   return v ? alloc.family[1] : alloc.family[0];
 }
 
@@ -407,6 +427,8 @@ class UnitAnalyzer {
   private readonly watchGlobals = new Set<string>();
   /** Variables given to Z_ADDREF_P & co.: the path remembers whether they were handed over before. */
   private readonly watchAddref = new Set<string>();
+  /** Variables receiving the status of an out-argument allocator (failsWhen), with those calls. */
+  private readonly statusCalls = new Map<string, Node[]>();
   /** The CFG node being evaluated: its expansion, if any, places the nodes it evaluates. */
   private current: CfgNode | undefined;
 
@@ -452,6 +474,16 @@ class UnitAnalyzer {
       let v = strip(argsOf(c)[a.bindArg]);
       if (v?.type === 'pointer_expression') v = strip(v.childForFieldName('argument'));
       if (v?.type === 'identifier') this.watchAddref.add(v.text);
+    }
+    // `rc = call_user_function(…, &retval, …)`: a later test of rc tells whether retval was filled.
+    for (const a of unit.body.descendantsOfType(['assignment_expression', 'init_declarator'])) {
+      if (!a) continue;
+      const l = strip(a.childForFieldName(a.type === 'init_declarator' ? 'declarator' : 'left'));
+      const r = strip(a.childForFieldName(a.type === 'init_declarator' ? 'value' : 'right'));
+      if (l?.type !== 'identifier' || r?.type !== 'call_expression' || !ALLOCATORS[calleeName(r) ?? '']?.failsWhen) continue;
+      let list = this.statusCalls.get(l.text);
+      if (!list) this.statusCalls.set(l.text, (list = []));
+      list.push(r);
     }
     if (unit.kind === 'request' || unit.kind === 'helper' || (unit.kind === 'other' && !unit.lifecycleOnly)) {
       for (const a of unit.body.descendantsOfType('assignment_expression')) {
@@ -573,11 +605,16 @@ class UnitAnalyzer {
             this.forgetTypes(out, this.typeChanged(id, node.ast));
           }
           const edges = node.switchEdges && node.ast ? this.switchFacts(node.ast, node.switchEdges) : undefined;
+          // `switch (Z_TYPE(zv)) { case IS_LONG: … }`: in that case the zval holds no counted value.
+          const switched = node.switchEdges && node.ast ? this.typeSubject(node.ast)?.variable : undefined;
           node.succ.forEach((n, i) => {
             const facts = edges?.[i];
-            if (!facts) return push(id, n, out);
+            const eq = switched !== undefined ? node.switchEdges![i]?.eq : undefined;
+            const scalar = !!eq && UNCOUNTED_TYPES.has(this.typeConstant(eq) ?? '');
+            if (!facts && !scalar) return push(id, n, out);
             const o = out.clone();
-            for (const [k, v] of facts) {
+            if (scalar) this.holdsNoReference(o, switched!);
+            for (const [k, v] of facts ?? []) {
               const prev = o.conds.get(k);
               if (prev !== undefined && prev !== v) return; // this case cannot be taken on this path
               o.conds.set(k, v);
@@ -969,9 +1006,15 @@ class UnitAnalyzer {
     const f = calleeName(e);
     if (!f || !ZVAL_TYPE_TESTS.has(f)) return undefined;
     const args = argsOf(e);
-    const a = args.length === 1 ? strip(args[0]) : null;
+    let a = args.length === 1 ? strip(args[0]) : null;
+    let addr = '';
+    // Z_TYPE_P(&zv) is Z_TYPE(zv).
+    if (a?.type === 'pointer_expression' && a.childForFieldName('operator')?.text === '&') {
+      a = strip(a.childForFieldName('argument'));
+      addr = '&';
+    }
     if (a?.type !== 'identifier' || !this.locals.has(a.text)) return undefined;
-    return { key: `${f}(${a.text})`, variable: a.text };
+    return { key: `${f}(${addr}${a.text})`, variable: a.text };
   }
 
   /** A constant a type is compared with: a number or an upper-case identifier (IS_STRING). */
@@ -1099,6 +1142,16 @@ class UnitAnalyzer {
         const f = calleeName(e);
         const args = argsOf(e);
         if ((f === 'UNEXPECTED' || f === 'EXPECTED') && args.length === 1) this.refine(args[0], truth, st);
+        // Z_ISUNDEF(zv) / Z_ISNULL(zv) true, Z_REFCOUNTED(zv) false: the zval holds no counted value.
+        const undef = f === 'Z_ISUNDEF' || f === 'Z_ISUNDEF_P' || f === 'Z_ISNULL' || f === 'Z_ISNULL_P';
+        if (args.length === 1 && ((undef && truth) || ((f === 'Z_REFCOUNTED' || f === 'Z_REFCOUNTED_P') && !truth))) {
+          let a = strip(args[0]);
+          if (a?.type === 'pointer_expression') a = strip(a.childForFieldName('argument'));
+          if (a?.type === 'identifier') this.holdsNoReference(st, a.text);
+        }
+        // getaddrinfo(…) != 0, !yaml_parser_parse(…): the call failed, its out-argument holds nothing.
+        const fails = f ? ALLOCATORS[f]?.failsWhen : undefined;
+        if ((fails === 'nonzero' && truth) || (fails === 'zero' && !truth)) this.outArgUnset(e, st);
         return;
       }
       case 'binary_expression': {
@@ -1121,6 +1174,24 @@ class UnitAnalyzer {
           return;
         }
         if (op === '==' || op === '!=') {
+          // `Z_TYPE(zv) == IS_LONG`: on that edge the zval holds no counted value.
+          for (const [a, b] of [[l, r], [r, l]]) {
+            const t = this.typeSubject(a);
+            if (t && UNCOUNTED_TYPES.has(this.typeConstant(b) ?? '') && (op === '==') === truth) this.holdsNoReference(st, t.variable);
+          }
+          // `FAILURE == call_user_function(…, &retval, …)`: on the failure edge nothing was returned.
+          for (const [a, b] of [[l, r], [r, l]]) {
+            const k = strip(a);
+            const c = strip(b);
+            if (k?.type !== 'identifier' || (k.text !== 'FAILURE' && k.text !== 'SUCCESS') || !c) continue;
+            // The call itself, or a variable that received its status (`rc = call_user_function(…)`).
+            const calls = c.type === 'call_expression' ? [c] : c.type === 'identifier' ? (this.statusCalls.get(c.text) ?? []) : [];
+            const equal = op === '==' ? truth : !truth;
+            for (const call of calls) {
+              const fn = calleeName(call);
+              if (fn && ALLOCATORS[fn]?.failsWhen === 'FAILURE' && equal === (k.text === 'FAILURE')) this.outArgUnset(call, st);
+            }
+          }
           const isNull = (n: Node) => constValue(n) === 0;
           const other = isNull(r) ? l : isNull(l) ? r : undefined;
           if (!other) return;
@@ -1132,6 +1203,23 @@ class UnitAnalyzer {
       default:
         return;
     }
+  }
+
+  /** A zval variable known to hold no counted value on this path (a scalar, UNDEF): nothing to release. */
+  private holdsNoReference(st: PState, variable: string): void {
+    const site = st.vars.get(variable);
+    if (site !== undefined && this.sites[site].family === 'zval-ref' && st.sites.get(site) === 'A') st.sites.set(site, 'N');
+  }
+
+  /** The out-argument of an allocating call that failed holds nothing on this path. */
+  private outArgUnset(call: Node, st: PState): void {
+    const alloc = ALLOCATORS[calleeName(call) ?? ''];
+    if (alloc?.outArg === undefined) return;
+    let a = strip(argsOf(call)[alloc.outArg]);
+    if (a?.type === 'pointer_expression') a = strip(a.childForFieldName('argument'));
+    if (a?.type !== 'identifier') return;
+    const site = st.vars.get(a.text);
+    if (site !== undefined && this.sites[site].call.id === call.id && st.sites.get(site) === 'A') st.sites.set(site, 'N');
   }
 
   // ------------------------------------------------------------ effects
@@ -1434,6 +1522,7 @@ class UnitAnalyzer {
     let s = this.sitesByCall.get(key);
     if (!s) {
       s = { id: this.sites.length, call, callee, fn, family, variable, sizeBytes: sizeOf(alloc, args) };
+      if (alloc.release) s.release = alloc.release;
       const via = this.via();
       if (via) s.via = via;
       this.sitesByCall.set(key, s);
@@ -1475,6 +1564,8 @@ class UnitAnalyzer {
       return undefined;
     }
     if (alloc) {
+      const cp = COPIES[fn];
+      const copied = cp?.dupArg !== undefined && cp.dupArg < args.length && constValue(args[cp.dupArg]) === 0 ? cp.arg : -1;
       args.forEach((a, i) => {
         if (i === alloc.reallocArg) {
           const old = this.boundSite(a, st);
@@ -1485,6 +1576,8 @@ class UnitAnalyzer {
           } else this.eval(a, st, 'read');
         } else if (i === alloc.outArg) {
           // handled below
+        } else if (i === copied) {
+          this.eval(a, st, 'transfer'); // PHP 5: ZVAL_STRING(&z, s, 0) takes ownership of s
         } else this.eval(a, st, 'read');
       });
       const family = familyOf(alloc, args);

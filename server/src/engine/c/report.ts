@@ -173,9 +173,10 @@ export function leakMessage(ctx: RuleContext, r: SiteReport): string {
     const size = site.sizeBytes ? ` ~${formatBytes(site.sizeBytes)}` : '';
     return `\`${site.variable}\` = ${describeCall(site)}${through} stores process memory in the global \`${site.variable}\` on every call without freeing the block the previous call stored there (no \`if (${site.variable})\` check, no free before it): the worker grows by${size || ' one block'} per call that takes this path`;
   }
+  const verb = site.release ? `released (${site.release})` : fam.releasedVerb;
   const head = fam.refcount
-    ? `${describeCall(site)}${through} takes a reference (refcount + 1) held by \`${site.variable}\` that ${where(ctx, r, fam.releasedVerb)}`
-    : `\`${site.variable}\` = ${describeCall(site)}${through} ${where(ctx, r, fam.releasedVerb)}`;
+    ? `${describeCall(site)}${through} takes a reference (refcount + 1) held by \`${site.variable}\` that ${where(ctx, r, verb)}`
+    : `\`${site.variable}\` = ${describeCall(site)}${through} ${where(ctx, r, verb)}`;
   const size = site.sizeBytes ? `~${formatBytes(site.sizeBytes)}` : undefined;
   if (fam.lifetime === 'process') {
     const growth = size ? `grows by ${size} on every call` : 'grows on every call';
@@ -203,7 +204,7 @@ export function leakHover(ctx: RuleContext, r: SiteReport): string {
   return [
     `**\`${site.variable}\` = ${describeCall(site)}**`,
     '',
-    `- **Family:** ${fam.label}; release it with \`${fam.release}()\`.`,
+    `- **Family:** ${fam.label}; release it with \`${site.release ?? fam.release}()\`.`,
     `- **Lifetime:** ${lifetimeText(site.family, ctx.profile)}`,
     `- **Profile:** \`${ctx.profile}\`${ctx.profile === 'fpm' ? ' (every request starts clean)' : ' (all requests share one PHP request)'}.`,
     ...macroHover(ctx, site.via, `the \`${site.fn}()\` call`),
@@ -225,6 +226,7 @@ function byAddress(site: AllocSite): boolean {
 }
 
 function releaseCall(site: AllocSite): string {
+  if (site.release) return `${site.release}(${byAddress(site) || ALLOCATORS[site.fn]?.releaseByAddress ? '&' : ''}${site.variable})`;
   switch (site.family) {
     case 'zval-ref':
       return `zval_ptr_dtor(${byAddress(site) ? '&' : ''}${site.variable})`;
