@@ -77,12 +77,38 @@ function unparsedAsEmpty(work: () => Map<string, FunctionSummary>): Map<string, 
   }
 }
 
+/** How far above the document's folder the extension's root (its config.m4 / config.w32) is looked for. */
+const MAX_ROOT_LEVELS = 3;
+
+/**
+ * The extension the document belongs to: the nearest folder at or above the document's
+ * (at most MAX_ROOT_LEVELS up) holding a config.m4 or config.w32, else the document's
+ * folder. Its .c files, in every subfolder, are the siblings whose summaries serve.
+ */
+export function extensionRoot(ctx: RuleContext): string {
+  const start = path.dirname(ctx.doc.path);
+  const ws = ctx.workspace;
+  if (!ws) return start;
+  const listed = ws.files('c');
+  let d = start;
+  for (let i = 0; i <= MAX_ROOT_LEVELS; i++) {
+    // Only folders of the workspace: one of its listed C files lies at or below.
+    if (i > 0 && !listed.some((f) => f.startsWith(d + path.sep))) break;
+    if (ws.read(path.join(d, 'config.m4')) !== undefined || ws.read(path.join(d, 'config.w32')) !== undefined) return d;
+    const up = path.dirname(d);
+    if (up === d) break;
+    d = up;
+  }
+  return start;
+}
+
 export function workspaceSummaries(ctx: RuleContext): SummaryLookup | undefined {
   const ws = ctx.workspace;
   if (!ws) return undefined;
-  const dir = path.dirname(ctx.doc.path);
+  const dir = extensionRoot(ctx);
   const self = path.resolve(ctx.doc.path);
-  const siblings = ws.files('c').filter((f) => f.endsWith('.c') && path.dirname(f) === dir && path.resolve(f) !== self);
+  const inside = (f: string) => (dir === path.dirname(ctx.doc.path) ? path.dirname(f) === dir : f.startsWith(dir + path.sep));
+  const siblings = ws.files('c').filter((f) => f.endsWith('.c') && inside(f) && path.resolve(f) !== self);
   if (!siblings.length || siblings.length > MAX_SIBLINGS) return undefined;
   const cache = new Map<string, FunctionSummary | undefined>();
   // The siblings' identifier sets, fetched once per analysis (not once per callee name: each
