@@ -35,6 +35,7 @@ const { values: opts } = parseArgs({
     list: { type: 'boolean', default: false },
     corpus: { type: 'string' },
     jobs: { type: 'string', default: '2' },
+    rule: { type: 'string', multiple: true },
   },
 });
 if (!['c', 'php'].includes(opts.lang)) throw new Error(`--lang must be c or php, not ${opts.lang}`);
@@ -168,6 +169,7 @@ function scan(mode, dir, probes) {
     args.push('--include', '**/*.php', '--include', '**/composer.json');
     // The issue's measurement: the leaking file under the long-running profile.
     if (mode === 'single') args.push('--runtime', 'long-running');
+    for (const r of opts.rule ?? []) args.push('--rule', r);
   }
   // Scan only the trees that hold a probe (a tree mode scans each package folder).
   const roots = mode === 'single' ? [dir] : [...new Set(probes.filter((p) => p.scanRoot).map((p) => p.scanRoot))];

@@ -485,7 +485,9 @@ class UnitAnalyzer {
       if (!list) this.statusCalls.set(l.text, (list = []));
       list.push(r);
     }
-    if (unit.kind === 'request' || unit.kind === 'helper' || (unit.kind === 'other' && !unit.lifecycleOnly)) {
+    // Globals: only request code and its helpers (a plain function of unknown callers storing
+    // into a global is mostly set-up code: vm trace files, version strings, handler tables).
+    if (unit.kind === 'request' || unit.kind === 'helper') {
       for (const a of unit.body.descendantsOfType('assignment_expression')) {
         const l = strip(a?.childForFieldName('left'));
         const r = strip(a?.childForFieldName('right'));
@@ -1163,14 +1165,14 @@ class UnitAnalyzer {
           if (truth) {
             this.refine(l, true, st);
             this.refine(r, true, st);
-          }
+          } else this.refineEither(l, r, false, st);
           return;
         }
         if (op === '||') {
           if (!truth) {
             this.refine(l, false, st);
             this.refine(r, false, st);
-          }
+          } else this.refineEither(l, r, true, st);
           return;
         }
         if (op === '==' || op === '!=') {
@@ -1203,6 +1205,18 @@ class UnitAnalyzer {
       default:
         return;
     }
+  }
+
+  /**
+   * `a || b` true (or `a && b` false): one of the two holds. What both outcomes make of an
+   * owned block (nothing was returned into it: `FAILURE == call(…, &rv) || Z_ISUNDEF(rv)`) holds.
+   */
+  private refineEither(a: Node, b: Node, truth: boolean, st: PState): void {
+    const x = st.clone();
+    this.refine(a, truth, x);
+    const y = st.clone();
+    this.refine(b, truth, y);
+    for (const [site, state] of st.sites) if (state === 'A' && x.sites.get(site) === 'N' && y.sites.get(site) === 'N') st.sites.set(site, 'N');
   }
 
   /** A zval variable known to hold no counted value on this path (a scalar, UNDEF): nothing to release. */

@@ -4,7 +4,7 @@
 // it. Shared by php-unbounded-static-growth, php-buffered-result-retained and
 // the container-declaration hover.
 import { spanOf, type PhpNode } from './parse';
-import { accessOf, nameOf, type Container, type ContainerAccess, type FunctionScope, type OwnedNode, type PhpFileModel } from './scopes';
+import { accessOf, nameOf, type ClassInfo, type Container, type ContainerAccess, type FunctionScope, type OwnedNode, type PhpFileModel } from './scopes';
 import { definitionsOf, keyVerdict, moreTelling, requestClassInput, requestReason, type KeyVerdict } from './keys';
 
 export type GrowthKind = 'append' | 'keyed' | 'string' | 'push' | 'merge' | 'union' | 'spread';
@@ -391,6 +391,65 @@ export function isSetupFunction(scope: FunctionScope): boolean {
   return /^set[A-Z_]/.test(name) || /^(setup$|configure|init|boot|register)/i.test(name);
 }
 
+/** Methods of the class a scope calls on itself: `$this->m(…)`, `self::m(…)`, `static::m(…)` (lower-cased names). */
+function selfCalls(scope: FunctionScope): Set<string> {
+  const out = new Set<string>();
+  for (const o of scope.owned) {
+    const n = o.node;
+    if (n.kind !== 'call') continue;
+    const w = n.what;
+    const onThis = (w?.kind === 'propertylookup' || w?.kind === 'nullsafepropertylookup') && w.what?.kind === 'variable' && w.what.name === 'this';
+    const onSelf = w?.kind === 'staticlookup' && (w.what?.kind === 'selfreference' || w.what?.kind === 'staticreference');
+    const name = onThis || onSelf ? nameOf(w.offset) : undefined;
+    if (name) out.add(name.toLowerCase());
+  }
+  return out;
+}
+
+/**
+ * Methods that only the construction of the object runs: private or protected methods
+ * reached (through `$this->m()`, `self::m()`) from the constructor or set-up methods and
+ * from no other method of the class, and private methods no public method reaches. What they add is configuration, like the
+ * constructor's own writes; what they reset is reset only once.
+ */
+export function constructionOnlyMethods(model: PhpFileModel): Set<FunctionScope> {
+  const out = new Set<FunctionScope>();
+  const byClass = new Map<ClassInfo, FunctionScope[]>();
+  for (const s of model.scopes) {
+    if (s.kind !== 'method' || !s.cls) continue;
+    let list = byClass.get(s.cls);
+    if (!list) byClass.set(s.cls, (list = []));
+    list.push(s);
+  }
+  for (const methods of byClass.values()) {
+    const byName = new Map(methods.map((m) => [(nameOf(m.node.name) ?? '').toLowerCase(), m]));
+    const reach = (roots: FunctionScope[]): Set<FunctionScope> => {
+      const seen = new Set<FunctionScope>(roots);
+      const queue = [...roots];
+      while (queue.length) {
+        for (const name of selfCalls(queue.shift()!)) {
+          const m = byName.get(name);
+          if (m && !seen.has(m)) {
+            seen.add(m);
+            queue.push(m);
+          }
+        }
+      }
+      return seen;
+    };
+    const isSetup = (m: FunctionScope) => m.isConstructor || isSetupFunction(m);
+    const fromSetup = reach(methods.filter(isSetup));
+    const fromOthers = reach(methods.filter((m) => !isSetup(m) && (m.node.visibility ?? 'public') === 'public'));
+    for (const m of methods) {
+      const vis = m.node.visibility ?? 'public';
+      if (m.isConstructor || vis === 'public' || fromOthers.has(m)) continue;
+      // A private method no public method reaches runs in construction (or through a callable, not per call of the API).
+      if (fromSetup.has(m) || vis === 'private') out.add(m);
+    }
+  }
+  return out;
+}
+
 /**
  * Containers reset (to [], '' or null) in some function of the file other than a constructor
  * or a setup function (see isSetupFunction): key -> where. Every target of a chained reset
@@ -398,9 +457,15 @@ export function isSetupFunction(scope: FunctionScope): boolean {
  */
 export function resetKeys(model: PhpFileModel): Map<string, string> {
   const keys = new Map<string, string>();
+  const construction = constructionOnlyMethods(model);
+  const called = calledNames(model);
   for (const scope of model.scopes) {
     if (scope.isConstructor || scope.kind === 'file') continue;
-    const setup = isSetupFunction(scope);
+    const setup = isSetupFunction(scope) || construction.has(scope);
+    // A reset of an object that lives by its role (a service, a client, a collector) bounds
+    // its growth only when something runs it: a call in the file, or a hook the runtime
+    // calls between units of work (`reset()` of ResetInterface, `terminate()`, `__destruct()`).
+    const unrun = scope.kind === 'method' && !!scope.cls?.byRole && !resetRuns(scope, called);
     for (const o of scope.owned) {
       if (setup) break;
       const n = o.node;
@@ -408,6 +473,7 @@ export function resetKeys(model: PhpFileModel): Map<string, string> {
       const a = accessOf(n.left, scope, model);
       if (!a || a.keys.length > 0 || a.container.kind === 'static-local' || a.container.kind === 'loop-variable') continue;
       if (underEmptyGuard(o, a.container, scope, model)) continue; // lazy init, not a reset
+      if (unrun && a.container.kind === 'instance-property') continue;
       if (!keys.has(a.container.key)) keys.set(a.container.key, `reset in ${scope.displayName} (line ${n.loc?.start.line ?? 0})`);
     }
     // Evictions elsewhere (a push/pop stack, a size-checked trim in another method).
@@ -432,6 +498,34 @@ export function resetKeys(model: PhpFileModel): Map<string, string> {
     }
   }
   return keys;
+}
+
+/** Method names the runtime calls between units of work (Symfony `ResetInterface::reset()`, Laravel `terminate()`), or at an object's end. */
+const RESET_HOOKS = new Set(['reset', 'terminate', '__destruct']);
+
+/** Every method name called in the file (`$x->m()`, `X::m()`, `[$x, 'm']` callables), lower-cased. */
+function calledNames(model: PhpFileModel): Set<string> {
+  const out = new Set<string>();
+  for (const scope of model.scopes) {
+    for (const o of scope.owned) {
+      const n = o.node;
+      if (n.kind === 'call') {
+        const w = n.what;
+        const name = w && (w.kind === 'propertylookup' || w.kind === 'nullsafepropertylookup' || w.kind === 'staticlookup') ? nameOf(w.offset) : undefined;
+        if (name) out.add(name.toLowerCase());
+      } else if (n.kind === 'array' && (n.items ?? []).length === 2) {
+        const m = n.items[1]?.value ?? n.items[1];
+        if (m?.kind === 'string' && typeof m.value === 'string') out.add(m.value.toLowerCase());
+      }
+    }
+  }
+  return out;
+}
+
+/** Whether a method that resets state is run by something: a call in the file, or a runtime reset hook. */
+function resetRuns(scope: FunctionScope, called: Set<string>): boolean {
+  const name = (nameOf(scope.node.name) ?? '').toLowerCase();
+  return RESET_HOOKS.has(name) || called.has(name);
 }
 
 export interface ScopeGrowth {
@@ -484,8 +578,11 @@ function inWorkerLoop(g: Growth, model: PhpFileModel): boolean {
  */
 export function fileGrowths(model: PhpFileModel, text: string): ScopeGrowth[] {
   const resets = resetKeys(model);
+  const construction = constructionOnlyMethods(model);
   const out: ScopeGrowth[] = [];
   for (const scope of model.scopes) {
+    // Writes of methods only the constructor runs are the object's configuration.
+    if (construction.has(scope)) continue;
     let growths: Growth[];
     try {
       growths = growthsIn(scope, model, text);

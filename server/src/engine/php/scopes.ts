@@ -35,6 +35,8 @@ export interface ClassInfo {
   longLived?: string;
   /** Set on webman controllers: long-lived only while `controller_reuse` is on (webman's default). */
   webmanController?: boolean;
+  /** Long-lived by its role (roleLifetime: an interface, base class, attribute or role name), not by a singleton or a registration. */
+  byRole?: boolean;
 }
 
 /** Why a webman controller's properties live as long as the worker. */
@@ -391,6 +393,72 @@ function constructorPropTypes(model: PhpFileModel): void {
   }
 }
 
+// ---------------------------------------------------------------------------
+// The lifetime model: which objects live as long as the worker. Data, one row per role.
+
+/**
+ * Interfaces (short names; a row ending in `*` matches a suffix) whose implementations a
+ * long-running application builds once and keeps: container services, the container
+ * itself, middleware and request handlers, event subscribers, loggers and their handlers,
+ * debug collectors, server components of Ratchet / Wamp, telemetry providers and exporters.
+ */
+const WORKER_LIVED_INTERFACES: Array<[pattern: string, why: string]> = [
+  ['ContainerInterface', 'a dependency-injection container: the application builds it once per worker'],
+  ['ResetInterface', 'a service the container resets between requests (Symfony `ResetInterface`): one instance serves every request of the worker'],
+  ['EventSubscriberInterface', 'an event subscriber: registered once with the dispatcher, it serves every event of the worker'],
+  ['MiddlewareInterface', 'a middleware: built once and run on every request of the worker'],
+  ['RequestHandlerInterface', 'a request handler: built once and run on every request of the worker'],
+  ['LoggerInterface', 'a logger service: one instance per worker'],
+  ['HandlerInterface', 'a log / message handler service: one instance per worker'],
+  ['ProcessorInterface', 'a log processor service: one instance per worker'],
+  ['*CollectorInterface', 'a debug or metrics collector service: one instance per worker, fed by every request'],
+  ['MessageComponentInterface', 'a server component (Ratchet): one instance serves every connection of the server'],
+  ['WampServerInterface', 'a server component (Ratchet WAMP): one instance serves every connection of the server'],
+  ['WsServerInterface', 'a server component (Ratchet): one instance serves every connection of the server'],
+  ['*ProviderInterface', 'a provider service (tracer, meter, logger provider): one instance per worker'],
+  ['*ExporterInterface', 'an exporter service: one instance per worker'],
+  ['*ProcessorInterface', 'a processor service: one instance per worker'],
+  ['*AggregatorInterface', 'an aggregator service: one instance per worker'],
+];
+
+/** Base classes (short names) whose instances are the server process itself or live with it. */
+const WORKER_LIVED_BASES: Array<[name: string, why: string]> = [
+  ['Worker', 'a worker of the server (workerman / GatewayWorker): the process itself'],
+  ['Server', 'the server object: it lives as long as the process'],
+];
+
+/** Class attributes (lower-cased short names) that register the class as a container service. */
+const SERVICE_ATTRIBUTES = new Set(['bean', 'service', 'singleton', 'component', 'asservice', 'aseventlistener', 'asmessagehandler', 'listener', 'middleware', 'crontab', 'process', 'injectable']);
+
+/**
+ * Class-name roles (suffixes) of objects a runtime or an application keeps for the worker's
+ * lifetime: clients and connection pools, hubs, aggregators, gateways, registries, servers.
+ */
+const WORKER_LIVED_ROLE = /(Client|Pool|Hub|Aggregator|Gateway|Registry|Server|Dispatcher|Scheduler|Executor|Broker|Container|TopicManager|ConnectionManager)$/;
+
+function matchesInterface(short: string, pattern: string): boolean {
+  return pattern.startsWith('*') ? short.endsWith(pattern.slice(1)) : short === pattern;
+}
+
+/** Why instances of a class live as long as the worker, from the class itself (its role), or undefined. */
+export function roleLifetime(cls: ClassInfo): string | undefined {
+  if (cls.kind !== 'class' || cls.name === 'class@anonymous') return undefined;
+  for (const fq of cls.implementsFq) {
+    const short = shortName(fq).toLowerCase();
+    const row = WORKER_LIVED_INTERFACES.find(([p]) => matchesInterface(short, p.toLowerCase()));
+    if (row) return `\`${cls.name}\` is ${row[1]} (it implements \`${row[0].startsWith('*') ? fq.slice(fq.lastIndexOf('\\') + 1) : row[0]}\`)`;
+  }
+  const base = cls.extendsFq ? shortName(cls.extendsFq).toLowerCase() : '';
+  const b = WORKER_LIVED_BASES.find(([n]) => n.toLowerCase() === base);
+  if (b) return `\`${cls.name}\` extends \`${b[0]}\`: ${b[1]}`;
+  const attr = cls.attrs.find((a) => SERVICE_ATTRIBUTES.has(a));
+  if (attr) return `\`${cls.name}\` is registered as a container service (\`#[${attr}]\`): one instance per worker`;
+  if (WORKER_LIVED_ROLE.test(cls.name.slice(cls.name.lastIndexOf('\\') + 1))) {
+    return `\`${cls.name}\` is named for a role whose objects live as long as the worker (a client, pool, hub, aggregator, gateway, registry, server or dispatcher)`;
+  }
+  return undefined;
+}
+
 /** `self::$instance = new self` (or `??=`, `new static`, `new ClassName`) in a method of the class. */
 function markLongLivedClasses(model: PhpFileModel): void {
   for (const cls of model.classes) {
@@ -423,6 +491,14 @@ function markLongLivedClasses(model: PhpFileModel): void {
         cls.longLived = `\`${cls.name}\` is a singleton: it keeps its instance in \`${cls.name}::$${left.offset.name}\``;
         break;
       }
+    }
+  }
+  for (const cls of model.classes) {
+    if (cls.longLived) continue;
+    const role = roleLifetime(cls);
+    if (role) {
+      cls.longLived = role;
+      cls.byRole = true;
     }
   }
 }
