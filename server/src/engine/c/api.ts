@@ -228,9 +228,10 @@ export interface Allocator {
   /**
    * An out-argument allocator whose result says whether it filled the argument: `FAILURE`
    * (call_user_function), `nonzero` (getaddrinfo, zmq_msg_init: 0 is success), `zero`
-   * (yaml_parser_parse: 0 is failure). On the failure edge of a test of the call, nothing is owned.
+   * (yaml_parser_parse, zend_call_method: 0 / NULL is failure), `negative` (vasprintf: below 0).
+   * On the failure edge of a test of the call, nothing is owned.
    */
-  failsWhen?: 'FAILURE' | 'nonzero' | 'zero';
+  failsWhen?: 'FAILURE' | 'nonzero' | 'zero' | 'negative';
   /** The function that releases it when it is not the family's own (freeaddrinfo, ZSTD_freeCDict, php_url_free). */
   release?: string;
   /** The release takes the variable's address (`zmq_msg_close(&msg)`, `yaml_event_delete(&event)`). */
@@ -307,7 +308,7 @@ export const ALLOCATORS: Record<string, Allocator> = {
   // zval_ptr_dtor(&tmp) or a transfer (RETURN_ZVAL, add_assoc_zval, zend_hash_update…).
   array_init: { family: 'zval-ref', outArg: 0 },
   array_init_size: { family: 'zval-ref', outArg: 0 },
-  object_init_ex: { family: 'zval-ref', outArg: 0 },
+  object_init_ex: { family: 'zval-ref', outArg: 0, failsWhen: 'FAILURE' },
   object_init: { family: 'zval-ref', outArg: 0 },
   ZVAL_STRING: { family: 'zval-ref', outArg: 0 },
   ZVAL_STRINGL: { family: 'zval-ref', outArg: 0 },
@@ -317,9 +318,9 @@ export const ALLOCATORS: Record<string, Allocator> = {
   /** call_user_function(table, object, name, &retval, n, params): the return value is the caller's. */
   call_user_function: { family: 'zval-ref', outArg: 3, failsWhen: 'FAILURE' },
   call_user_function_ex: { family: 'zval-ref', outArg: 3, failsWhen: 'FAILURE' },
-  zend_call_method_with_0_params: { family: 'zval-ref', outArg: 4 },
-  zend_call_method_with_1_params: { family: 'zval-ref', outArg: 4 },
-  zend_call_method_with_2_params: { family: 'zval-ref', outArg: 4 },
+  zend_call_method_with_0_params: { family: 'zval-ref', outArg: 4, failsWhen: 'zero' },
+  zend_call_method_with_1_params: { family: 'zval-ref', outArg: 4, failsWhen: 'zero' },
+  zend_call_method_with_2_params: { family: 'zval-ref', outArg: 4, failsWhen: 'zero' },
   /** PHP 5: MAKE_STD_ZVAL(zv) / ALLOC_ZVAL(zv) assign an emalloc'd zval to zv. */
   MAKE_STD_ZVAL: { family: 'zval-ref', bindArg: 0 },
   ALLOC_INIT_ZVAL: { family: 'zval-ref', bindArg: 0 },
@@ -356,8 +357,8 @@ export const ALLOCATORS: Record<string, Allocator> = {
   fdopen: { family: 'libc', release: 'fclose' },
   opendir: { family: 'libc', release: 'closedir' },
   popen: { family: 'libc', release: 'pclose' },
-  asprintf: { family: 'libc', outArg: 0 },
-  vasprintf: { family: 'libc', outArg: 0 },
+  asprintf: { family: 'libc', outArg: 0, failsWhen: 'negative' },
+  vasprintf: { family: 'libc', outArg: 0, failsWhen: 'negative' },
   realpath: { family: 'libc' },
   ...libraryAllocators(),
 };

@@ -171,6 +171,12 @@ export function constValue(n: Node | null | undefined): number | undefined {
         default: return undefined;
       }
     }
+    case 'unary_expression': {
+      const v = constValue(e.childForFieldName('argument'));
+      const op = e.childForFieldName('operator')?.type;
+      if (v === undefined) return undefined;
+      return op === '-' ? -v : op === '+' ? v : op === '!' ? (v ? 0 : 1) : op === '~' ? ~v : undefined;
+    }
     case 'identifier':
       if (e.text === 'NULL' || e.text === 'false') return 0;
       if (e.text === 'true') return 1;

@@ -208,6 +208,9 @@ class PState {
   }
 }
 
+/** libc functions that return their first argument (the destination buffer). */
+const RETURNS_FIRST_ARGUMENT = new Set(['memcpy', 'memmove', 'memset', 'strcpy', 'strncpy', 'strcat', 'strncat']);
+
 /** Type constants of values a zval holds without a counted reference. */
 const UNCOUNTED_TYPES = new Set(['IS_UNDEF', 'IS_NULL', 'IS_FALSE', 'IS_TRUE', 'IS_BOOL', '_IS_BOOL', 'IS_LONG', 'IS_DOUBLE']);
 
@@ -1130,6 +1133,11 @@ class UnitAnalyzer {
       case 'identifier': {
         const site = st.vars.get(e.text);
         if (site !== undefined && !truth && st.sites.get(site) === 'A') st.sites.set(site, 'N');
+        // `rc = getaddrinfo(…); if (rc) …`: the status of an out-argument allocator.
+        for (const call of this.statusCalls.get(e.text) ?? []) {
+          const fails = ALLOCATORS[calleeName(call) ?? '']?.failsWhen;
+          if ((fails === 'nonzero' && truth) || (fails === 'zero' && !truth)) this.outArgUnset(call, st);
+        }
         return;
       }
       case 'assignment_expression': {
@@ -1161,6 +1169,10 @@ class UnitAnalyzer {
         const l = e.childForFieldName('left');
         const r = e.childForFieldName('right');
         if (!l || !r) return;
+        // `vasprintf(&buf, …) < 0` (or `>= 0` false): failed, nothing was allocated.
+        if ((op === '<' || op === '>=') && constValue(r) === 0 && (op === '<') === truth) {
+          for (const call of this.statusCallsOf(l)) if (ALLOCATORS[calleeName(call) ?? '']?.failsWhen === 'negative') this.outArgUnset(call, st);
+        }
         if (op === '&&') {
           if (truth) {
             this.refine(l, true, st);
@@ -1194,6 +1206,13 @@ class UnitAnalyzer {
               if (fn && ALLOCATORS[fn]?.failsWhen === 'FAILURE' && equal === (k.text === 'FAILURE')) this.outArgUnset(call, st);
             }
           }
+          // `vasprintf(&buf, …) == -1`: the failure edge of a call failing with a negative result.
+          for (const [a, b] of [[l, r], [r, l]]) {
+            if (constValue(b) !== -1) continue;
+            for (const call of this.statusCallsOf(a)) {
+              if (ALLOCATORS[calleeName(call) ?? '']?.failsWhen === 'negative' && (op === '==') === truth) this.outArgUnset(call, st);
+            }
+          }
           const isNull = (n: Node) => constValue(n) === 0;
           const other = isNull(r) ? l : isNull(l) ? r : undefined;
           if (!other) return;
@@ -1217,6 +1236,14 @@ class UnitAnalyzer {
     const y = st.clone();
     this.refine(b, truth, y);
     for (const [site, state] of st.sites) if (state === 'A' && x.sites.get(site) === 'N' && y.sites.get(site) === 'N') st.sites.set(site, 'N');
+  }
+
+  /** The out-argument allocator calls an expression tests: the call itself, or the calls whose status a variable holds. */
+  private statusCallsOf(n: Node | null | undefined): Node[] {
+    const e = strip(n);
+    if (e?.type === 'call_expression') return [e];
+    if (e?.type === 'identifier') return this.statusCalls.get(e.text) ?? [];
+    return [];
   }
 
   /** A zval variable known to hold no counted value on this path (a scalar, UNDEF): nothing to release. */
@@ -1386,6 +1413,11 @@ class UnitAnalyzer {
         const f = calleeName(n);
         if (mode !== 'read' && f && ZVAL_ACCESSORS.has(f)) {
           for (const a of argsOf(n)) this.eval(a, st, mode);
+          return;
+        }
+        // `return memcpy(p, …)`: memcpy & co. return their first argument, handed over with it.
+        if (mode === 'transfer' && f && RETURNS_FIRST_ARGUMENT.has(f)) {
+          argsOf(n).forEach((a, i) => this.eval(a, st, i === 0 ? 'transfer' : 'read'));
           return;
         }
         this.call(n, st, undefined);
@@ -1568,6 +1600,8 @@ class UnitAnalyzer {
       if (v?.type === 'pointer_expression' && v.childForFieldName('operator')?.text === '&') v = strip(v.childForFieldName('argument'));
       const family = familyOf(alloc, args);
       if (v?.type !== 'identifier' || !this.locals.has(v.text) || !family) return undefined;
+      // Z_ADDREF_P(out) on a parameter: the reference is the one the caller's zval now holds.
+      if (this.unit.params.includes(v.text)) return undefined;
       if (st.conds.has(`#esc:${v.text}`)) return undefined;
       const held = st.vars.get(v.text);
       if (held !== undefined && st.sites.get(held) === 'A') return undefined;

@@ -409,7 +409,7 @@ function selfCalls(scope: FunctionScope): Set<string> {
 /**
  * Methods that only the construction of the object runs: private or protected methods
  * reached (through `$this->m()`, `self::m()`) from the constructor or set-up methods and
- * from no other method of the class, and private methods no public method reaches. What they add is configuration, like the
+ * from no other method of the class. What they add is configuration, like the
  * constructor's own writes; what they reset is reset only once.
  */
 export function constructionOnlyMethods(model: PhpFileModel): Set<FunctionScope> {
@@ -443,8 +443,7 @@ export function constructionOnlyMethods(model: PhpFileModel): Set<FunctionScope>
     for (const m of methods) {
       const vis = m.node.visibility ?? 'public';
       if (m.isConstructor || vis === 'public' || fromOthers.has(m)) continue;
-      // A private method no public method reaches runs in construction (or through a callable, not per call of the API).
-      if (fromSetup.has(m) || vis === 'private') out.add(m);
+      if (fromSetup.has(m)) out.add(m);
     }
   }
   return out;
@@ -476,6 +475,21 @@ export function resetKeys(model: PhpFileModel): Map<string, string> {
       if (unrun && a.container.kind === 'instance-property') continue;
       if (!keys.has(a.container.key)) keys.set(a.container.key, `reset in ${scope.displayName} (line ${n.loc?.start.line ?? 0})`);
     }
+    // A runtime reset hook (`reset()`, `terminate()`) that rebuilds the container from scratch
+    // (`$this->sections = ['__root__' => new Section()]`) or empties an ArrayObject / collection
+    // (`->exchangeArray([])`, `->clear()`, `->removeAll()`) resets it between units of work.
+    if (scope.kind === 'method' && RESET_HOOKS.has((nameOf(scope.node.name) ?? '').toLowerCase())) {
+      for (const o of scope.owned) {
+        const n = o.node;
+        let target: PhpNode | undefined;
+        if (n.kind === 'assign' && n.operator === '=') target = n.left;
+        else if (n.kind === 'call' && (n.what?.kind === 'propertylookup' || n.what?.kind === 'nullsafepropertylookup') && EMPTYING_METHODS.has((nameOf(n.what.offset) ?? '').toLowerCase())) target = n.what.what;
+        const a = target ? accessOf(target, scope, model) : null;
+        if (!a || a.keys.length > 0 || a.container.kind !== 'instance-property') continue;
+        if (n.kind === 'assign' && mentions(n.right, a.container, scope, model)) continue;
+        if (!keys.has(a.container.key)) keys.set(a.container.key, `reset by the runtime hook ${scope.displayName} (line ${n.loc?.start.line ?? 0})`);
+      }
+    }
     // Evictions elsewhere (a push/pop stack, a size-checked trim in another method).
     for (const o of scope.owned) {
       const n = o.node;
@@ -503,6 +517,9 @@ export function resetKeys(model: PhpFileModel): Map<string, string> {
 /** Method names the runtime calls between units of work (Symfony `ResetInterface::reset()`, Laravel `terminate()`), or at an object's end. */
 const RESET_HOOKS = new Set(['reset', 'terminate', '__destruct']);
 
+/** Methods that empty an ArrayObject, SplObjectStorage or collection held in a property. */
+const EMPTYING_METHODS = new Set(['exchangearray', 'clear', 'removeall', 'reset']);
+
 /** Every method name called in the file (`$x->m()`, `X::m()`, `[$x, 'm']` callables), lower-cased. */
 function calledNames(model: PhpFileModel): Set<string> {
   const out = new Set<string>();
@@ -526,6 +543,72 @@ function calledNames(model: PhpFileModel): Set<string> {
 function resetRuns(scope: FunctionScope, called: Set<string>): boolean {
   const name = (nameOf(scope.node.name) ?? '').toLowerCase();
   return RESET_HOOKS.has(name) || called.has(name);
+}
+
+/**
+ * Removals of a container's entries that cannot end the growth `g` adds (evidence that its
+ * entries are per unit of work and that they outlive it): the inner entry of a nested slot is
+ * unset but the outer slot never is (`unset(C[$group][$id])`, no `unset(C[$group])`: one
+ * empty slot per distinct outer key); or entries are appended (`C[] = …`, numeric keys)
+ * but only ever unset by another key (`unset(C[$socket->id])`), which never matches.
+ */
+export function strandedEntries(g: Growth, model: PhpFileModel): string | undefined {
+  const c = g.access.container;
+  const depth = g.access.keys.length;
+  if (depth === 0) return undefined;
+  let deeper: number | undefined;
+  let shallow = false;
+  let keyedOnly: number | undefined;
+  for (const scope of model.scopes) {
+    for (const o of scope.owned) {
+      const n = o.node;
+      const fn = callName(n);
+      if (fn && (EVICT_CALLS.has(fn) || fn === 'array_filter' || fn === 'array_diff_key')) {
+        const a = accessOf((n.arguments ?? [])[0], scope, model);
+        if (a?.container.key === c.key) shallow = true;
+      }
+      if (n.kind === 'assign' && n.operator === '=') {
+        const a = accessOf(n.left, scope, model);
+        if (a?.container.key === c.key && a.keys.length < depth && isWhole(n.left, c, scope, model) && !mentions(n.right, c, scope, model)) shallow = true;
+      }
+      if (n.kind !== 'unset') continue;
+      for (const v of n.variables ?? []) {
+        const a = accessOf(v, scope, model);
+        if (!a || a.container.key !== c.key) continue;
+        if (a.keys.length < depth) shallow = true;
+        else if (depth > 1) deeper ??= n.loc?.start.line ?? 0;
+        // An appended entry removed by a key that is not one of the container's own keys.
+        if (depth === 1 && g.access.keys[0] === false && a.keys.length === 1 && a.keys[0] !== false && !fromOwnKeys(a.keys[0], c, scope, model)) keyedOnly ??= n.loc?.start.line ?? 0;
+        else if (depth === 1 && a.keys.length === 1) shallow = true;
+      }
+    }
+  }
+  if (shallow) return undefined;
+  if (depth > 1 && deeper !== undefined) {
+    return `inner entries are removed (\`unset\` on line ${deeper}) but the outer slot never is: one slot per distinct outer key stays behind`;
+  }
+  if (keyedOnly !== undefined) {
+    return `entries are appended with numeric keys but only removed by another key (\`unset\` on line ${keyedOnly}), which never matches them`;
+  }
+  return undefined;
+}
+
+/** A key taken from the container itself: `foreach (C as $k => …)`, `array_search(…, C)`, `array_key_first(C)`. */
+function fromOwnKeys(key: PhpNode, c: Container, scope: FunctionScope, model: PhpFileModel): boolean {
+  // A property of the removed object (`$socket->id`): its own id, not the position it was appended at.
+  if (key.kind === 'propertylookup' || key.kind === 'nullsafepropertylookup') return false;
+  if (key.kind !== 'variable' || typeof key.name !== 'string') return true; // not followed: assume it may be
+  for (const o of scope.owned) {
+    const n = o.node;
+    if (n.kind === 'foreach' && n.key?.kind === 'variable' && n.key.name === key.name && mentions(n.source, c, scope, model)) return true;
+    if (n.kind === 'assign' && n.left?.kind === 'variable' && n.left.name === key.name) {
+      const f = callName(n.right);
+      if (f && /^array_(search|key_first|key_last|keys)$/.test(f) && mentions(n.right, c, scope, model)) return true;
+      if (!f) return true; // assigned from something else we do not follow
+    }
+  }
+  // A parameter or a property chain (`$socket->id`): not one of C's keys.
+  return false;
 }
 
 export interface ScopeGrowth {
@@ -595,7 +678,10 @@ export function fileGrowths(model: PhpFileModel, text: string): ScopeGrowth[] {
       if (done.has(c.key)) continue;
       if (scope.kind === 'file' && c.kind !== 'loop-variable' && !inWorkerLoop(g, model)) continue;
       done.add(c.key);
-      out.push({ scope, growth: g, bound: scopeBound(g, scope, model) ?? resets.get(c.key), registry: registryApi(scope, g) });
+      let bound = scopeBound(g, scope, model) ?? resets.get(c.key);
+      // Removals elsewhere that cannot remove what this write adds (another key, an inner slot) bound nothing.
+      if (bound?.startsWith('entries removed') && strandedEntries(g, model)) bound = undefined;
+      out.push({ scope, growth: g, bound, registry: registryApi(scope, g) });
     }
   }
   return out;

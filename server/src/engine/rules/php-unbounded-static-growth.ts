@@ -15,7 +15,7 @@
 // such finding reviewed was a boot-time registry or a cache of names (docs/accuracy.md).
 import { spanOf, type PhpNode } from '../php/parse';
 import { nameOf, sourceOf, type Container, type FunctionScope, type PhpFileModel } from '../php/scopes';
-import { fileGrowths, perRequestEvidence, type Growth } from '../php/growth';
+import { fileGrowths, perRequestEvidence, strandedEntries, type Growth } from '../php/growth';
 import { reachAt, type Reach } from '../php/index';
 import { phpModelOf, type PhpModel } from '../php/model';
 import type { Fix, RawFinding, RelatedInfo, Rule, RuleContext, Severity } from '../types';
@@ -307,7 +307,7 @@ function judgedGrowths(ctx: RuleContext, model: PhpFileModel, index: PhpModel['i
       // A registration API (macro(), extend(), addStyle()…) is reported only when a request reaches it.
       if (registry && reach.state !== 'every' && reach.state !== 'some') continue;
       // No entry point to decide by: ask the code for evidence that it follows the traffic.
-      const evidence = reach.state === 'unknown' ? perRequestEvidence(g, scope) : undefined;
+      const evidence = reach.state === 'unknown' ? (perRequestEvidence(g, scope) ?? strandedEntries(g, model)) : undefined;
       out.push({ scope, g, reach, evidence, weak: reach.state === 'unknown' && !evidence });
     }
     return out;

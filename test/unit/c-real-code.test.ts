@@ -1,0 +1,249 @@
+// The shapes of real extension code the analysis follows (test/corpus/c-real.jsonl is measured
+// with `npm run accuracy:c-real`; these pin each mechanism with a small case that fails when
+// the mechanism is taken out): the macro pre-pass, one configuration of #if trees, zval locals,
+// out-arguments unset on the failure edge, zvals known to hold scalars, helper results of PHP's
+// string API, libc and library resources, ZEND_STRL arguments.
+import * as assert from 'assert';
+import { initEngine } from '../../server/src/engine';
+import { evalCondition, preprocessC, resolveConditionals } from '../../server/src/engine/c/preprocess';
+import { ruleTester, src } from './c-helpers';
+
+before(async () => {
+  await initEngine();
+});
+
+describe('C pre-pass (preprocess.ts)', () => {
+  it('blanks PHP 5 thread-safety macros and attributes, keeping every offset and line', () => {
+    const text = 'PHPAPI int f(int a TSRMLS_DC)\n{\n    TSRMLS_FETCH();\n    g(a TSRMLS_CC);\n}\n';
+    const out = preprocessC(text);
+    assert.strictEqual(out.length, text.length);
+    assert.strictEqual(out.split('\n').length, text.split('\n').length);
+    assert.ok(!/TSRMLS|PHPAPI/.test(out), out);
+    assert.ok(out.includes('g(a          )'), out);
+  });
+
+  it('reads zend_try / zend_catch / zend_end_try as if / else', () => {
+    const out = preprocessC('zend_try {\n a();\n} zend_catch {\n b();\n} zend_end_try();\n');
+    assert.ok(out.startsWith('if (1)   {'), out);
+    assert.ok(out.includes('} else       {'), out);
+    assert.ok(out.includes('}               ;'), out);
+  });
+
+  it('leaves comments and strings alone', () => {
+    const text = 'char *s = "TSRMLS_CC"; /* TSRMLS_CC */ // PHPAPI\n';
+    assert.strictEqual(preprocessC(text), text);
+  });
+
+  it('evaluates #if conditions under a PHP 8.2 build without ZTS; unknown names stay undecided', () => {
+    assert.strictEqual(evalCondition('PHP_VERSION_ID >= 70000'), 1);
+    assert.strictEqual(evalCondition('PHP_MAJOR_VERSION < 7'), 0);
+    assert.strictEqual(evalCondition('defined(ZTS)'), 0);
+    assert.strictEqual(evalCondition('!defined(ZTS) && PHP_VERSION_ID >= 80000'), 1);
+    assert.strictEqual(evalCondition('HAVE_LIBFOO'), undefined);
+    assert.strictEqual(evalCondition('PHP_VERSION_ID < 70000 && HAVE_LIBFOO'), 0);
+  });
+
+  it('resolveConditionals keeps the active branch and blanks the rest, same length', () => {
+    const text = ['#if PHP_VERSION_ID >= 70000', 'int a;', '#else', 'int b;', '#endif', ''].join('\n');
+    const out = resolveConditionals(text);
+    assert.strictEqual(out.length, text.length);
+    assert.ok(out.includes('int a;') && !out.includes('int b;') && !out.includes('#'), out);
+  });
+});
+
+ruleTester(
+  'c-refcount-leak',
+  [
+    {
+      name: 'call_user_function: nothing to release on its FAILURE edge',
+      code: src(
+        'PHP_FUNCTION(a)',
+        '{',
+        '    zval fn, retval;',
+        '    if (call_user_function(NULL, NULL, &fn, &retval, 0, NULL) == FAILURE) {',
+        '        RETURN_FALSE;',
+        '    }',
+        '    zval_ptr_dtor(&retval);',
+        '}',
+      ),
+    },
+    {
+      name: 'the status kept in a variable, tested with && (either failure owns nothing)',
+      code: src(
+        'static void cb(zval *value, zval *fn)',
+        '{',
+        '    zval retval;',
+        '    int status = call_user_function(NULL, NULL, fn, &retval, 0, NULL);',
+        '    if (status == SUCCESS && !Z_ISUNDEF(retval)) {',
+        '        zval_ptr_dtor(&retval);',
+        '    }',
+        '}',
+      ),
+    },
+    {
+      name: 'a zval known to hold a long owns nothing (switch on Z_TYPE)',
+      code: src(
+        'static long h(zval *obj)',
+        '{',
+        '    zval hash;',
+        '    zend_call_method_with_0_params(Z_OBJ_P(obj), Z_OBJCE_P(obj), NULL, "hash", &hash);',
+        '    switch (Z_TYPE(hash)) {',
+        '        case IS_LONG:',
+        '            return Z_LVAL(hash);',
+        '        default:',
+        '            zval_ptr_dtor(&hash);',
+        '            return 0;',
+        '    }',
+        '}',
+      ),
+    },
+    {
+      name: 'array_init into a local zval handed to the return value',
+      code: src('PHP_FUNCTION(a)', '{', '    zval arr;', '    array_init(&arr);', '    RETURN_ZVAL(&arr, 0, 1);', '}'),
+    },
+  ],
+  [
+    {
+      name: 'array_init into a local zval dropped on an early return',
+      code: src(
+        'PHP_FUNCTION(a)',
+        '{',
+        '    zval arr;',
+        '    array_init(&arr);',
+        '    if (ZEND_NUM_ARGS() > 1) {',
+        '        RETURN_FALSE;',
+        '    }',
+        '    add_next_index_zval(return_value, &arr);',
+        '}',
+      ),
+      errors: [{ message: ['array_init(&arr) takes a reference (refcount + 1) held by `arr` that is not released (zval_ptr_dtor) on the path through line 6'] }],
+    },
+    {
+      name: "call_user_function's return value never released on success",
+      code: src(
+        'PHP_FUNCTION(a)',
+        '{',
+        '    zval fn, retval;',
+        '    if (call_user_function(NULL, NULL, &fn, &retval, 0, NULL) == FAILURE) {',
+        '        RETURN_FALSE;',
+        '    }',
+        '    RETURN_TRUE;',
+        '}',
+      ),
+      errors: [{ message: ['call_user_function(…) takes a reference (refcount + 1) held by `retval` that is never released (zval_ptr_dtor)'] }],
+    },
+    {
+      name: 'zval_get_string returns a reference to release',
+      code: src('static void f(zval *zv)', '{', '    zend_string *s = zval_get_string(zv);', '    php_printf("%s", ZSTR_VAL(s));', '}'),
+      errors: [{ message: ['zval_get_string(zv) takes a reference (refcount + 1) held by `s` that is never released (zend_string_release)'] }],
+    },
+  ],
+);
+
+ruleTester(
+  'c-request-heap-leak',
+  [
+    {
+      name: 'PHP 5: ZVAL_STRINGL(&z, buf, len, 0) takes ownership of buf',
+      code: src('PHP_FUNCTION(a)', '{', '    zval z;', '    char *buf = estrndup("x", 1);', '    ZVAL_STRINGL(&z, buf, 1, 0);', '    RETURN_ZVAL(&z, 0, 1);', '}'),
+    },
+    {
+      name: 'php_url_parse released with php_url_free',
+      code: src('PHP_FUNCTION(a)', '{', '    php_url *u = php_url_parse("http://x");', '    if (!u) RETURN_FALSE;', '    php_url_free(u);', '}'),
+    },
+  ],
+  [
+    {
+      name: 'zend_string_init(ZEND_STRL("k"), 0): the flag is the third argument after the expansion',
+      code: src('PHP_FUNCTION(a)', '{', '    zend_string *k = zend_string_init(ZEND_STRL("key"), 0);', '    RETURN_TRUE;', '}'),
+      errors: [{ message: ['`k` = zend_string_init(ZEND_STRL("key"), 0) is never released (zend_string_release)'] }],
+    },
+    {
+      name: 'a persistent flag the file does not spell as a constant: the request family',
+      code: src('static void f(int persistent)', '{', '    char *p = pemalloc(10, persistent);', '}'),
+      errors: [{ message: ['`p` = pemalloc(10 bytes) is never efree()d'] }],
+    },
+    {
+      name: 'php_url_parse not released on an early return names php_url_free',
+      code: src('PHP_FUNCTION(a)', '{', '    php_url *u = php_url_parse("http://x");', '    if (ZEND_NUM_ARGS()) RETURN_FALSE;', '    php_url_free(u);', '}'),
+      errors: [{ message: ['`u` = php_url_parse("http://x") is not released (php_url_free) on the path through line 4'] }],
+    },
+  ],
+);
+
+ruleTester(
+  'c-process-heap-leak',
+  [
+    {
+      name: 'getaddrinfo: a failed call returns nothing to free',
+      code: src(
+        'static int f(const char *h)',
+        '{',
+        '    struct addrinfo hints, *res;',
+        '    if (getaddrinfo(h, "80", &hints, &res) != 0) {',
+        '        return -1;',
+        '    }',
+        '    freeaddrinfo(res);',
+        '    return 0;',
+        '}',
+      ),
+    },
+    {
+      name: 'a zstd dictionary freed with its library function',
+      code: src('PHP_FUNCTION(a)', '{', '    ZSTD_CDict *d = ZSTD_createCDict(buf, len, 3);', '    use(d);', '    ZSTD_freeCDict(d);', '}'),
+    },
+  ],
+  [
+    {
+      name: 'getaddrinfo result not released on a later exit',
+      code: src(
+        'static int f(const char *h)',
+        '{',
+        '    struct addrinfo hints, *res;',
+        '    if (getaddrinfo(h, "80", &hints, &res) != 0) {',
+        '        return -1;',
+        '    }',
+        '    if (res->ai_family != AF_INET) return -2;',
+        '    freeaddrinfo(res);',
+        '    return 0;',
+        '}',
+      ),
+      errors: [{ message: ['`res` = getaddrinfo(h, "80", &hints, &res) is not released (freeaddrinfo) on the path through line 7'] }],
+    },
+    {
+      name: 'a zstd dictionary (library table) never released',
+      code: src('PHP_FUNCTION(a)', '{', '    ZSTD_CDict *d = ZSTD_createCDict(buf, len, 3);', '    RETURN_TRUE;', '}'),
+      errors: [{ message: ['`d` = ZSTD_createCDict(buf, len, 3) is never released (ZSTD_freeCDict)'], fixes: { 'Insert ZSTD_freeCDict(d) before the function\'s exits': src('PHP_FUNCTION(a)', '{', '    ZSTD_CDict *d = ZSTD_createCDict(buf, len, 3);', '    ZSTD_freeCDict(d);', '    RETURN_TRUE;', '}') } }],
+    },
+  ],
+);
+
+ruleTester(
+  'c-process-heap-leak',
+  [
+    {
+      name: 'vasprintf: a negative result leaves the buffer unset',
+      code: src('static void f(const char *fmt, va_list ap)', '{', '    char *buf;', '    if (vasprintf(&buf, fmt, ap) < 0) return;', '    puts(buf);', '    free(buf);', '}'),
+    },
+    {
+      name: 'vasprintf: the status in a variable, compared with -1',
+      code: src('static void f(const char *fmt, va_list ap)', '{', '    char *buf;', '    int n = vasprintf(&buf, fmt, ap);', '    if (n == -1) return;', '    free(buf);', '}'),
+    },
+  ],
+  [],
+);
+
+ruleTester(
+  'c-refcount-leak',
+  [
+    {
+      name: 'object_init_ex == FAILURE: nothing was created',
+      code: src('PHP_FUNCTION(a)', '{', '    zval obj;', '    if (object_init_ex(&obj, ce) == FAILURE) {', '        RETURN_FALSE;', '    }', '    RETURN_ZVAL(&obj, 0, 1);', '}'),
+    },
+    {
+      name: 'zend_call_method returning NULL: nothing to release',
+      code: src('PHP_FUNCTION(a)', '{', '    zval rv;', '    if (!zend_call_method_with_0_params(obj, ce, NULL, "x", &rv)) {', '        RETURN_FALSE;', '    }', '    zval_ptr_dtor(&rv);', '}'),
+    },
+  ],
+  [],
+);

@@ -1,0 +1,172 @@
+// The lifetime model of long-running PHP code (scopes.ts roleLifetime, growth.ts
+// constructionOnlyMethods and resetKeys): objects that live as long as the worker by their
+// role, set-up code that only construction runs, and resets that count only when something
+// runs them. Each case fails when its mechanism is taken out.
+import * as assert from 'assert';
+import { analyze, initEngine } from '../../server/src/engine';
+import growth from '../../server/src/engine/rules/php-unbounded-static-growth';
+import unproven from '../../server/src/engine/rules/php-unproven-static-growth';
+import { UNPROVEN_ON } from './php-growth-helpers';
+
+const php = (...lines: string[]) => `<?php\n${lines.join('\n')}\n`;
+
+before(async () => {
+  await initEngine();
+});
+
+/** [line, severity] of every growth finding ('information': the off-by-default half). */
+function run(code: string): Array<[number, string]> {
+  const res = analyze({ path: '/lib/src/X.php', text: code, language: 'php' }, { profile: 'long-running', rules: UNPROVEN_ON }, [growth, unproven]);
+  assert.deepStrictEqual(res.failures, []);
+  return res.findings.map((f) => [f.range.start.line + 1, f.severity]);
+}
+
+function messages(code: string): string[] {
+  const res = analyze({ path: '/lib/src/X.php', text: code, language: 'php' }, { profile: 'long-running', rules: UNPROVEN_ON }, [growth, unproven]);
+  return res.findings.map((f) => f.message);
+}
+
+/** A memo of has($id) on a class, whose lifetime the header decides. */
+const memo = (header: string) =>
+  php(
+    header,
+    '{',
+    '    private array $hasCache = [];',
+    '    public function has(string $id): bool',
+    '    {',
+    '        if (array_key_exists($id, $this->hasCache)) { return $this->hasCache[$id]; }',
+    '        return $this->hasCache[$id] = false;',
+    '    }',
+    '}',
+  );
+
+describe('php lifetime: objects that live as long as the worker by their role', () => {
+  it('a DI container (implements ContainerInterface) memoising has($id): one entry per id, reported', () => {
+    assert.deepStrictEqual(run(memo('final class Container implements \\Psr\\Container\\ContainerInterface')), [[8, 'warning']]);
+    assert.match(messages(memo('final class Container implements ContainerInterface'))[0], /dependency-injection container.*ContainerInterface/);
+  });
+
+  it('role names, base classes, service attributes: each makes the object long-lived', () => {
+    assert.deepStrictEqual(run(memo('final class RedisClient')), [[8, 'warning']]);
+    assert.deepStrictEqual(run(memo('class Gateway extends Worker')), [[8, 'warning']]);
+    assert.deepStrictEqual(run(php('#[Bean]', ...memo('class Cache').split('\n').slice(1))), [[9, 'warning']]);
+  });
+
+  it('an ordinary class (no role, no singleton) is not long-lived: nothing reported', () => {
+    assert.deepStrictEqual(run(memo('final class Lookup')), []);
+    // A suffix row matches only what it names: an ACL provider is not a telemetry provider.
+    assert.deepStrictEqual(run(memo('final class AclProvider implements AclProviderInterface')), []);
+  });
+});
+
+describe('php lifetime: methods only the construction runs are set-up code', () => {
+  const container = (extra: string[]) =>
+    php(
+      'final class Container implements ContainerInterface',
+      '{',
+      '    private array $resetters = [];',
+      '    public function __construct(array $defs) { foreach ($defs as $id => $d) { $this->addDefinition($id, $d); } }',
+      '    private function addDefinition(string $id, $d): void { $this->resetters[$id] = $d; }',
+      ...extra,
+      '}',
+    );
+
+  it('a private method reached only from the constructor: its writes are configuration', () => {
+    assert.deepStrictEqual(run(container([])), []);
+  });
+
+  it('invalid: the same method reached from a public method runs per call', () => {
+    assert.deepStrictEqual(run(container(['    public function set(string $id, $d): void { $this->addDefinition($id, $d); }'])), [[6, 'warning']]);
+  });
+});
+
+describe('php lifetime: a reset bounds growth only when something runs it', () => {
+  const client = (resetMethod: string, extra: string[] = []) =>
+    php(
+      'final class RedisClient',
+      '{',
+      '    private array $evalCache = [];',
+      '    public function eval(string $script): string',
+      '    {',
+      '        return $this->evalCache[$script] ?? ($this->evalCache[$script] = sha1($script));',
+      '    }',
+      `    public function ${resetMethod}(): void { $this->evalCache = []; }`,
+      ...extra,
+      '}',
+    );
+
+  it('invalid: a reset in a public method nothing calls does not bound the cache', () => {
+    // Reported (as a warning or, without evidence of per-request keys, by the off-by-default half).
+    assert.deepStrictEqual(run(client('flushScripts')).map(([line]) => line), [7]);
+  });
+
+  it('a reset the class itself runs, or a runtime reset hook (reset(), terminate()), bounds it', () => {
+    assert.deepStrictEqual(run(client('flushScripts', ['    public function close(): void { $this->flushScripts(); }'])), []);
+    assert.deepStrictEqual(run(client('reset')), []);
+    assert.deepStrictEqual(run(client('terminate')), []);
+  });
+
+  it('a reset hook that rebuilds the container or empties an ArrayObject bounds it', () => {
+    const code = php(
+      'final class TraceableClient implements ResetInterface',
+      '{',
+      '    private $traced;',
+      '    private $sections = [];',
+      '    public function __construct() { $this->traced = new \\ArrayObject(); }',
+      '    public function request(string $url): void { $this->traced[] = $url; $this->sections[$url] = microtime(true); }',
+      '    public function reset(): void { $this->traced->exchangeArray([]); $this->sections = ["root" => 1]; }',
+      '}',
+    );
+    assert.deepStrictEqual(run(code), []);
+  });
+});
+
+describe('php lifetime: removals that cannot remove what is added', () => {
+  const pool = (remove: string[]) =>
+    php(
+      'final class SocketPool',
+      '{',
+      '    private array $sockets = [];',
+      '    public function add($socket): void { $this->sockets[] = $socket; }',
+      ...remove,
+      '}',
+    );
+
+  it('invalid: appended entries removed only by another key (`unset(C[$socket->id])`): a warning, with that evidence', () => {
+    const code = pool(['    public function remove($socket): void { unset($this->sockets[$socket->id]); }']);
+    assert.deepStrictEqual(run(code), [[5, 'warning']]);
+    assert.match(messages(code)[0], /SocketPool->sockets/);
+  });
+
+  it('removed by a key of the container itself (foreach key, array_search): bounded', () => {
+    const viaSearch = pool(['    public function remove($socket): void { $k = array_search($socket, $this->sockets, true); unset($this->sockets[$k]); }']);
+    assert.deepStrictEqual(run(viaSearch), []);
+    const viaForeach = pool(['    public function remove($socket): void { foreach ($this->sockets as $k => $s) { if ($s === $socket) unset($this->sockets[$k]); } }']);
+    assert.deepStrictEqual(run(viaForeach), []);
+  });
+
+  const groups = (remove: string[]) =>
+    php(
+      'final class GroupRegistry',
+      '{',
+      '    private array $groups = [];',
+      '    public function join(string $group, $conn): void { $this->groups[$group][spl_object_id($conn)] = $conn; }',
+      ...remove,
+      '}',
+    );
+
+  it('invalid: a nested entry unset while its outer slot stays: reported', () => {
+    const code = groups(['    public function leave(string $group, $conn): void { unset($this->groups[$group][spl_object_id($conn)]); }']);
+    assert.deepStrictEqual(run(code).map(([l]) => l), [5]);
+  });
+
+  it('the outer slot removed once empty: bounded', () => {
+    const code = groups([
+      '    public function leave(string $group, $conn): void {',
+      '        unset($this->groups[$group][spl_object_id($conn)]);',
+      '        if (!$this->groups[$group]) { unset($this->groups[$group]); }',
+      '    }',
+    ]);
+    assert.deepStrictEqual(run(code), []);
+  });
+});
