@@ -10,9 +10,9 @@
 //   node scripts/accuracy-real.mjs --lang c|php [--mode single|tree|both] [--only ID]… [--json FILE] [--list]
 //
 // Two modes:
-//   single  the file alone (for PHP with its package's composer.json beside it, and the
-//           profile forced to long-running as the issue's measurement does);
+//   single  the file alone (for PHP with its package's composer.json beside it);
 //   tree    the package / extension folder (`root`) at that commit, as a user opens it.
+// PHP is scanned under the long-running profile in both modes (`--runtime long-running`).
 //
 // Mirrors: ${PHP_LEAK_MIRRORS:-/work/.mirror}/<owner>+<name>/ (a bare git directory, or a
 // folder holding one). Records whose mirror is missing are listed and not scored.
@@ -132,7 +132,7 @@ function prepare(mode) {
           const composer = show(g, commit, joinRoot(r, 'composer.json'));
           if (composer) writeFile(join(base, 'composer.json'), composer);
         }
-        probes.push({ rec: r, polarity, file: posix(join(base, rel)), lines });
+        probes.push({ rec: r, polarity, file: posix(join(base, rel)), lines, scanRoot: base });
       } else {
         const key = `${slug(r)}-${commit.slice(0, 12)}`;
         const base = join(dir, key);
@@ -161,26 +161,34 @@ function prepare(mode) {
   return { dir, probes };
 }
 
-function scan(mode, dir, probes) {
-  const out = join(work, `${mode}.json`);
+/** One CLI run over `roots` (as one workspace); the report's files by absolute path. */
+function runCli(dir, roots, out, single) {
   const args = [cli, 'scan', '--format', 'json', '--fail-on', 'never', '--jobs', opts.jobs, '--output', out];
   if (lang === 'c') args.push('--include', '**/*.c', '--include', '**/*.h', '--max-file-size', '5000000');
   else {
     args.push('--include', '**/*.php', '--include', '**/composer.json');
-    // The issue's measurement: the leaking file under the long-running profile.
-    if (mode === 'single') args.push('--runtime', 'long-running');
-    for (const r of opts.rule ?? []) args.push('--rule', r);
+    // As a maintainer of a long-running project scans it: the long-running profile (a
+    // library's composer.json alone would decide php-fpm, where the PHP-code rules are off).
+    args.push('--runtime', 'long-running');
   }
-  // Scan only the trees that hold a probe (a tree mode scans each package folder).
-  const roots = mode === 'single' ? [dir] : [...new Set(probes.filter((p) => p.scanRoot).map((p) => p.scanRoot))];
+  for (const r of opts.rule ?? []) args.push('--rule', r);
   rmSync(out, { force: true });
-  const t0 = Date.now();
   const r = spawnSync(process.execPath, [...args, ...roots], { encoding: 'utf8', maxBuffer: 1 << 28, cwd: dir });
-  if (r.status !== 0) throw new Error(`the CLI failed (exit ${r.status}): ${r.stderr.slice(0, 2000)}`);
-  const report = JSON.parse(readFileSync(out, 'utf8'));
+  if (r.status !== 0) throw new Error(`the CLI failed (exit ${r.status}) on ${single ? 'the single files' : roots.join(' ')}: ${r.stderr.slice(0, 2000)}`);
+  return JSON.parse(readFileSync(out, 'utf8')).files;
+}
+
+function scan(mode, dir, probes) {
+  const t0 = Date.now();
+  const files = [];
+  // Each record's folder (single: the file alone, with its composer.json; tree: the package at
+  // that commit) is a workspace of its own, as a user opens it: the files of other records must
+  // not lend it entry points, classes or summaries.
+  const roots = [...new Set(probes.filter((p) => p.scanRoot).map((p) => p.scanRoot))];
+  roots.forEach((root, i) => files.push(...runCli(dir, [root], join(work, `${mode}-${i}.json`), mode === 'single')));
   const byFile = new Map();
-  for (const f of report.files) byFile.set(posix(f.path.startsWith('/') ? f.path : join(dir, f.path)), f);
-  return { byFile, seconds: (Date.now() - t0) / 1000, files: report.files.length };
+  for (const f of files) byFile.set(posix(f.path.startsWith('/') ? f.path : join(dir, f.path)), f);
+  return { byFile, seconds: (Date.now() - t0) / 1000, files: files.length };
 }
 
 function score(mode) {

@@ -247,3 +247,20 @@ ruleTester(
   ],
   [],
 );
+
+ruleTester(
+  'c-process-heap-leak',
+  [
+    {
+      name: 'a chained store into a structure (`ce->table = table = pemalloc(…, 1)`) hands the block over',
+      code: src('static void f(zend_class_entry *ce, size_t size)', '{', '    void **table;', '    ce->table = table = pemalloc(size, 1);', '    memset(table, 0, size);', '}'),
+    },
+  ],
+  [
+    {
+      name: 'a chain of locals (`a = b = malloc(…)`) still owns the block',
+      code: src('static void f(size_t size)', '{', '    char *a, *b;', '    a = b = malloc(size);', '    if (!a) return;', '    a[0] = 0;', '}'),
+      errors: [{ message: ['`b` = malloc(size) is never freed'] }],
+    },
+  ],
+);

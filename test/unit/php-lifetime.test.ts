@@ -170,3 +170,34 @@ describe('php lifetime: removals that cannot remove what is added', () => {
     assert.deepStrictEqual(run(code), []);
   });
 });
+
+describe('php lifetime: keys of the unit of work, and containers whose entries die with their keys', () => {
+  it('invalid: a static keyed by the coroutine id captured by a timer closure (`use ($cid)`)', () => {
+    const code = php(
+      'class Barrier',
+      '{',
+      '    private static $cancel = [];',
+      '    public static function wait(int $ms): void',
+      '    {',
+      '        $cid = Coroutine::getCid();',
+      '        Timer::after($ms, function () use ($cid) { self::$cancel[$cid] = true; });',
+      '    }',
+      '}',
+    );
+    assert.deepStrictEqual(run(code), [[8, 'warning']]);
+    assert.match(messages(code)[0], /a new key on every coroutine/);
+  });
+
+  it('a WeakMap keyed by the current fiber (assigned through a local in the constructor) loses its entries with the fibers', () => {
+    const code = php(
+      'class Logger implements LoggerInterface',
+      '{',
+      '    private $depth;',
+      '    public function __construct() { $m = new \\WeakMap(); $this->depth = $m; }',
+      '    public function log(): void { $fiber = \\Fiber::getCurrent(); $this->depth[$fiber] = ($this->depth[$fiber] ?? 0) + 1; }',
+      '}',
+    );
+    assert.deepStrictEqual(run(code), []);
+    assert.deepStrictEqual(run(code.replace('$m = new \\WeakMap(); $this->depth = $m;', '$this->depth = [];')), [[6, 'warning']]);
+  });
+});

@@ -208,6 +208,11 @@ class PState {
   }
 }
 
+/** `x = value` with a plain `=` into an identifier: the inner assignment of a chain `a->f = x = value`. */
+function chainedLocal(r: Node | null | undefined): boolean {
+  return r?.type === 'assignment_expression' && r.childForFieldName('operator')?.text === '=' && strip(r.childForFieldName('left'))?.type === 'identifier';
+}
+
 /** libc functions that return their first argument (the destination buffer). */
 const RETURNS_FIRST_ARGUMENT = new Set(['memcpy', 'memmove', 'memset', 'strcpy', 'strncpy', 'strcat', 'strncat']);
 
@@ -1535,7 +1540,11 @@ class UnitAnalyzer {
   private storeElsewhere(value: Node, st: PState): void {
     const r = strip(value);
     if (r?.type === 'call_expression' && !ZVAL_ACCESSORS.has(calleeName(r) ?? '')) this.call(r, st, undefined);
-    else this.eval(value, st, 'escape');
+    else if (chainedLocal(r)) {
+      // `ce->table = table = pemalloc(…)`: table holds the block, and the structure keeps it.
+      this.assign(r!, st);
+      this.eval(strip(r!.childForFieldName('left'))!, st, 'escape');
+    } else this.eval(value, st, 'escape');
   }
 
   /** `name = value` for a local variable. */
@@ -1547,6 +1556,10 @@ class UnitAnalyzer {
       next = this.call(r, st, name);
     } else if (r?.type === 'identifier') {
       next = st.vars.get(r.text);
+    } else if (chainedLocal(r)) {
+      // `a = b = emalloc(…)`: both name the block.
+      this.assign(r!, st);
+      next = st.vars.get(strip(r!.childForFieldName('left'))!.text);
     } else {
       this.eval(value, st, 'escape');
     }

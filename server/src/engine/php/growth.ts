@@ -659,8 +659,34 @@ function inWorkerLoop(g: Growth, model: PhpFileModel): boolean {
  * scope (the first), with what bounds it. Top-level code counts only inside a
  * worker loop (it otherwise runs once per worker).
  */
+/** `new \WeakMap()` (or `new WeakMap`), directly or through a local variable assigned it in the same function. */
+function isWeakMapValue(v: PhpNode | null | undefined, scope: FunctionScope): boolean {
+  if (v?.kind === 'new') return /(^|\\)weakmap$/i.test(nameOf(v.what) ?? '');
+  if (v?.kind !== 'variable' || typeof v.name !== 'string') return false;
+  const name = v.name;
+  return scope.owned.some((o) => o.node.kind === 'assign' && o.node.operator === '=' && o.node.left?.kind === 'variable' && o.node.left.name === name && o.node.right?.kind === 'new' && /(^|\\)weakmap$/i.test(nameOf(o.node.right.what) ?? ''));
+}
+
+/** Containers holding a WeakMap (declared so, or assigned one): an entry dies with its key object. */
+function weakMapContainers(model: PhpFileModel): Set<string> {
+  const out = new Set<string>();
+  for (const scope of model.scopes) {
+    for (const o of scope.owned) {
+      const n = o.node;
+      if (n.kind !== 'assign' || (n.operator !== '=' && n.operator !== '??=') || !isWeakMapValue(n.right, scope)) continue;
+      const a = accessOf(n.left, scope, model);
+      if (a && a.keys.length === 0) out.add(a.container.key);
+      // Assigned in the constructor, where `$this->p` is not yet a long-lived container: by property name.
+      const l = n.left;
+      if (l?.kind === 'propertylookup' && l.what?.kind === 'variable' && l.what.name === 'this' && scope.cls) out.add(`prop:${scope.cls.fq}::${(nameOf(l.offset) ?? '').toLowerCase()}`);
+    }
+  }
+  return out;
+}
+
 export function fileGrowths(model: PhpFileModel, text: string): ScopeGrowth[] {
   const resets = resetKeys(model);
+  const weak = weakMapContainers(model);
   const construction = constructionOnlyMethods(model);
   const out: ScopeGrowth[] = [];
   for (const scope of model.scopes) {
@@ -677,6 +703,8 @@ export function fileGrowths(model: PhpFileModel, text: string): ScopeGrowth[] {
       const c = g.access.container;
       if (done.has(c.key)) continue;
       if (scope.kind === 'file' && c.kind !== 'loop-variable' && !inWorkerLoop(g, model)) continue;
+      // A WeakMap (declared `WeakMap`, or assigned `new \WeakMap()`) loses an entry when its key object dies.
+      if (weak.has(c.key) || /(^|\\)weakmap$/i.test(nameOf(c.decl?.type) ?? '')) continue;
       done.add(c.key);
       let bound = scopeBound(g, scope, model) ?? resets.get(c.key);
       // Removals elsewhere that cannot remove what this write adds (another key, an inner slot) bound nothing.
@@ -698,10 +726,11 @@ const REQUEST_METHOD = /^(handleRequest|onRequest|onMessage|onReceive|onPacket|o
 
 /**
  * Names of containers that gain one entry per event by design: logs, histories, queues,
- * temporary files, sent/seen/processed lists, samples and timings. A registry filled at
+ * temporary files, sent/seen/processed lists, samples and timings, collected messages, events,
+ * spans and breadcrumbs. A registry filled at
  * boot is named after what it holds (`handlers`, `macros`, `patterns`, `callbacks`).
  */
-const ACCUMULATOR = /(log|logs|history|histories|records|rows|queue|tempfiles|tmpfiles|temp_files|tmp_files|sent|seen|visited|processed|requests|queries|samples|timings|traces|hits|visits)$/i;
+const ACCUMULATOR = /(log|logs|history|histories|records|rows|queue|tempfiles|tmpfiles|temp_files|tmp_files|sent|seen|visited|processed|requests|queries|samples|timings|traces|hits|visits|messages|events|spans|breadcrumbs)$/i;
 
 /** An append to a container (or a literal slot of it) named like an accumulator, or undefined. */
 function accumulatorName(g: Growth): string | undefined {

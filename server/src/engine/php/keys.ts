@@ -96,6 +96,14 @@ const FRESH: Record<string, string> = {
   session_create_id: 'keyed by session_create_id(): a new key on every call',
 };
 
+/** Calls (functions, or static methods by name) returning the id of the current unit of work. */
+const UNIT_IDS: Record<string, string> = {
+  getcid: 'a new key on every coroutine (one per request or task)',
+  getuid: 'a new key on every coroutine (one per request or task)',
+  getcurrent: 'a new key on every fiber or coroutine (one per request or task)',
+  get_resource_id: 'a new key on every connection or stream (a new resource id each time)',
+};
+
 const REQUEST_VARS = new Set(['_GET', '_POST', '_REQUEST', '_COOKIE', '_SERVER', '_FILES', '_SESSION', '_ENV']);
 const REQUEST_NAMES = /^(request|req|input|query|params|payload|body|headers?|cookies?|session)$/i;
 
@@ -322,6 +330,10 @@ export function keyVerdict(key: PhpNode, at: OwnedNode, ctx: KeyContext, seen: S
         const r = requestOf(key, ctx);
         return r ? unbounded(r) : entity(rawMethod, `\`${clip(src())}\``);
       }
+      // Coroutine and fiber ids, stream resource ids: a new key for every unit of work.
+      const staticMethod = key.what?.kind === 'staticlookup' ? (nameOf(key.what.offset) ?? '').toLowerCase() : '';
+      const unit = UNIT_IDS[fn ?? ''] ?? UNIT_IDS[staticMethod];
+      if (unit) return unbounded(`keyed by \`${clip(src())}\`: ${unit}`);
       if (fn && CLOCK[fn]) return unbounded(CLOCK[fn]);
       if (fn && FRESH[fn]) return unbounded(FRESH[fn]);
       if (fn === 'request') return unbounded('keyed by request input: the client chooses the keys');
@@ -384,6 +396,14 @@ export function keyVerdict(key: PhpNode, at: OwnedNode, ctx: KeyContext, seen: S
         return unbounded(`keyed by the parameter \`$${name}\`, whose values are not checked against a fixed set`);
       }
       const defs = definitionsOf(name, ctx);
+      // A closure's `use ($cid)`: the value comes from the enclosing function.
+      if (defs.length === 0 && ctx.scope.kind === 'closure' && ctx.scope.outer) {
+        const uses: PhpNode[] = Array.isArray(ctx.scope.node.uses) ? ctx.scope.node.uses : [];
+        if (uses.some((u) => (u?.kind === 'variable' ? u.name : nameOf(u?.name)) === name)) {
+          seen.delete(name);
+          return keyVerdict(key, { node: key, parents: ctx.scope.outerParents ?? [] }, { ...ctx, scope: ctx.scope.outer }, seen);
+        }
+      }
       if (defs.length === 0) return unbounded(`keyed by \`$${name}\`, which is not a constant`);
       let acc: KeyVerdict = BOUNDED;
       for (const d of defs) {
