@@ -311,24 +311,33 @@ function debSrcEnabled(): boolean {
  * downloaded, or one fetched with `apt-get source --download-only` into the cache.
  */
 export function phpSourceTarball(log: (s: string) => void): string {
-  const base = path.join(cacheRoot, 'php-debug');
-  const tarName = `php8.2_${DEBUG_VERSION}.orig.tar.xz`;
-  // Another script (the corpora benchmark) may have downloaded the source package already.
-  const candidates = [path.join(cacheRoot, 'corpora', 'downloads', 'php8.2', tarName), path.join(base, 'downloads', tarName)];
+  return debianSourceTarball('php8.2', DEBUG_DEB_VERSION, `php8.2_${DEBUG_VERSION}.orig.tar.xz`, path.join(cacheRoot, 'php-debug', 'downloads'), log);
+}
+
+/**
+ * A Debian source package's upstream tarball (`apt-get source --download-only PKG=VERSION`
+ * into `downloads`, once; the accuracy scripts' copy under the cache serves when present).
+ */
+export function debianSourceTarball(pkg: string, debVersion: string, tarName: string, downloads: string, log: (s: string) => void): string {
+  // Another script (the corpora benchmark, npm run accuracy) may have downloaded it already.
+  const candidates = [
+    path.join(cacheRoot, 'corpora', 'downloads', pkg, tarName),
+    path.join(cacheRoot, 'corpora', 'src', tarName),
+    path.join(downloads, tarName),
+  ];
   const found = candidates.find((c) => fs.existsSync(c));
   if (found) return found;
-  const dl = path.join(base, 'downloads');
-  fs.mkdirSync(dl, { recursive: true });
-  log(`debug build: fetching Debian's php8.2=${DEBUG_DEB_VERSION} source package into ${dl}`);
+  fs.mkdirSync(downloads, { recursive: true });
+  log(`fetching Debian's ${pkg}=${debVersion} source package into ${downloads}`);
   try {
     if (!debSrcEnabled() && isRoot()) enableDebSrc(log);
-    run('apt-get', ['source', '--download-only', `php8.2=${DEBUG_DEB_VERSION}`], { cwd: dl, timeoutMs: 600_000 });
+    run('apt-get', ['source', '--download-only', `${pkg}=${debVersion}`], { cwd: downloads, timeoutMs: 600_000 });
   } catch (e) {
     throw new Error(
-      `${(e as Error).message}\nThe debug build needs Debian source packages: in /etc/apt/sources.list.d/debian.sources set "Types: deb deb-src", run apt-get update, then \`apt-get source --download-only php8.2=${DEBUG_DEB_VERSION}\``,
+      `${(e as Error).message}\nThis needs Debian source packages: in /etc/apt/sources.list.d/debian.sources set "Types: deb deb-src", run apt-get update, then \`apt-get source --download-only ${pkg}=${debVersion}\``,
     );
   }
-  return path.join(dl, tarName);
+  return path.join(downloads, tarName);
 }
 
 /** As root: turn `Types: deb` into `Types: deb deb-src` (what .ci/run does too), then apt-get update. */
