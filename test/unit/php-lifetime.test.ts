@@ -14,17 +14,16 @@ before(async () => {
   await initEngine();
 });
 
-/** [line, severity] of every growth finding ('information': the off-by-default half). */
-function run(code: string): Array<[number, string]> {
+/** Both halves of the growth check on a library file, long-running profile. */
+function findings(code: string) {
   const res = analyze({ path: '/lib/src/X.php', text: code, language: 'php' }, { profile: 'long-running', rules: UNPROVEN_ON }, [growth, unproven]);
   assert.deepStrictEqual(res.failures, []);
-  return res.findings.map((f) => [f.range.start.line + 1, f.severity]);
+  return res.findings;
 }
 
-function messages(code: string): string[] {
-  const res = analyze({ path: '/lib/src/X.php', text: code, language: 'php' }, { profile: 'long-running', rules: UNPROVEN_ON }, [growth, unproven]);
-  return res.findings.map((f) => f.message);
-}
+/** [line, severity] of every growth finding ('information': the off-by-default half). */
+const run = (code: string): Array<[number, string]> => findings(code).map((f) => [f.range.start.line + 1, f.severity]);
+const messages = (code: string): string[] => findings(code).map((f) => f.message);
 
 /** A memo of has($id) on a class, whose lifetime the header decides. */
 const memo = (header: string) =>

@@ -242,7 +242,8 @@ function withResolvedConditionals(source: string, tree: Tree): string | undefine
   if (all === source) return undefined;
   const spans: Array<[number, number]> = [];
   for (const n of tree.rootNode.children) {
-    if (!n || !n.hasError) continue;
+    // Only a declaration holding both an error and a conditional can parse better resolved.
+    if (!n || !n.hasError || !source.slice(n.startIndex, n.endIndex).includes('#if')) continue;
     const last = spans[spans.length - 1];
     if (last && n.startIndex <= last[1]) last[1] = Math.max(last[1], n.endIndex);
     else spans.push([n.startIndex, n.endIndex]);
