@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { describeRun, runCli } from '../support/cli';
+import { findingKeys } from '../support/cli';
 import { makeTempDir, removeTempDir } from '../support/fixtures';
 import { cacheRoot, debianSourceTarball } from './runtime-php';
 
@@ -54,15 +54,7 @@ describe('C recall on real code: the reviewed real leaks of Debian\'s PECL packa
       const tar: string = debianSourceTarball(p.pkg, p.version, p.tar, path.join(cacheRoot, 'pecl'), (s) => console.log(`      ${s}`));
       const untar = spawnSync('tar', ['xf', tar, '-C', dir, p.dir], { encoding: 'utf8', timeout: 300_000 });
       assert.equal(untar.status, 0, `tar: ${untar.stderr}`);
-      const root = path.join(dir, p.dir);
-      const r = runCli(['scan', '.', '--format', 'json', '--fail-on', 'never'], root, 300_000);
-      assert.equal(r.status, 0, describeRun(r));
-      const report = JSON.parse(r.stdout) as { files: Array<{ path: string; findings: Array<{ ruleId: string; range: { start: { line: number } } }> }> };
-      const set = new Set<string>();
-      for (const f of report.files) {
-        const rel = path.relative(root, path.resolve(root, f.path)).split(path.sep).join('/');
-        for (const x2 of f.findings) set.add(`${rel}:${x2.range.start.line + 1} ${x2.ruleId}`);
-      }
+      const set = findingKeys(path.join(dir, p.dir), '.');
       found.set(p.pkg, set);
     }
   });
