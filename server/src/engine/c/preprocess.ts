@@ -172,7 +172,8 @@ const CONFIG: Record<string, number> = {
   HAVE_CONFIG_H: 1,
 };
 const DEFINED = new Set(['HAVE_CONFIG_H']);
-const UNDEFINED = new Set(['ZTS', 'PHP_WIN32', '_WIN32', 'ZEND_DEBUG_ALLOC', 'COMPILE_DL_' /* prefix handled below */]);
+/** Undefined in the configuration (and every `COMPILE_DL_*`: the extension is built in, not shared). */
+const UNDEFINED = new Set(['ZTS', 'PHP_WIN32', '_WIN32', 'ZEND_DEBUG_ALLOC']);
 
 type Tok = { t: 'num'; v: number } | { t: 'id'; v: string } | { t: 'op'; v: string };
 

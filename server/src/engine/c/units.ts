@@ -42,8 +42,7 @@ export interface FunctionUnit {
 function handlerKind(name: string): UnitKind | undefined {
   if (!/^[A-Z][A-Z0-9_]*$/.test(name) || !name.includes('_')) return undefined;
   if (/(^|_)(M?INIT|MSHUTDOWN|GINIT|GSHUTDOWN|STARTUP|SHUTDOWN|RSHUTDOWN|MODULE)(_|$)/.test(name)) return 'lifecycle';
-  if (/(^|_)MINFO(_|$)/.test(name)) return 'request';
-  return 'request';
+  return 'request'; // MINFO included: it runs on every phpinfo()
 }
 
 /** MINFO runs on every phpinfo() call: request code for the leak rules. */
