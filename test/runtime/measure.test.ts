@@ -163,10 +163,12 @@ function h_cycles_leak() { static $keep = []; $a = new stdClass; $a->self = $a; 
         const stack = new FpmNginx({ phpArgs: ['-n', '-d', `extension=${so}`], docroot, maxRequests }, path.join(tmp, `fpm-${fn}-${maxRequests}`));
         try {
           await stack.start();
-          const r = await measure(
-            ['--url', `http://127.0.0.1:${stack.port}/index.php?fn=${fn}`, '--requests', '40', '--batch', '1', '--fpm-master', String(stack.fpmPid)],
-            tmp,
-          );
+          const run = (requests: number) =>
+            measure(['--url', `http://127.0.0.1:${stack.port}/index.php?fn=${fn}`, '--requests', String(requests), '--batch', '1', '--fpm-master', String(stack.fpmPid)], tmp);
+          let r = await run(40);
+          // One 2 MiB step of the allocator at the very end of a short run is inconclusive by
+          // design ("run longer to tell a step from a leak"): the test does what it says, once.
+          if (r.verdict === 'inconclusive' && /run longer/.test(r.reason)) r = await run(120);
           record(`php-fpm ${fn} max_requests=${maxRequests}`, r);
           assert.equal(r.verdict, want, `${r.reason}\n${stack.log}`);
           const recycled = r.workers.filter((w) => w.kind === 'recycled');
