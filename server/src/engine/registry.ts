@@ -23,11 +23,13 @@ import phpUnprovenStaticGrowth from './rules/php-unproven-static-growth';
 import phpListenerPerRequest from './rules/php-listener-per-request';
 import phpTimerPerRequest from './rules/php-timer-per-request';
 import phpBufferedResultRetained from './rules/php-buffered-result-retained';
+import phpUncollectableCycle from './rules/php-uncollectable-cycle';
+import phpInstancePinned from './rules/php-instance-pinned';
 
 export const allRules: Rule[] = [cProcessHeapLeak, cRequestHeapLeak, cMismatchedFree, cDoubleFree, cRefcountLeak, fpmMaxRequests, iniMemoryLimitUnbounded,
   // configuration: the settings that decide whether a leak takes a server down
   iniMemoryLimitHigh, iniGcDisabled, mysqlndMemorySettings, rrWorkerRecyclingMissing, rrWorkerMemoryAboveLimit, swooleMaxRequestMissing, swooleMaxRequestIneffective, webmanMemoryMonitorOff, webmanMonitorMemoryLimitUnbounded, octaneMaxRequestsDisabled,
-  phpUnboundedStaticGrowth, phpUnprovenStaticGrowth, phpListenerPerRequest, phpTimerPerRequest, phpBufferedResultRetained];
+  phpUnboundedStaticGrowth, phpUnprovenStaticGrowth, phpListenerPerRequest, phpTimerPerRequest, phpBufferedResultRetained, phpUncollectableCycle, phpInstancePinned];
 
 const byId = new Map(allRules.map((r) => [r.meta.id, r]));
 
