@@ -316,6 +316,8 @@ export function factsOfModel(model: PhpFileModel): FileFacts {
       if (n.kind !== 'call' && n.kind !== 'new' && n.kind !== 'assign') continue;
       const reg = singletonRegistration(n, scope, model);
       if (reg) singletons.push([reg, `registered as a container singleton (${where(n)})`]);
+      const kept = keptInStatic(n, scope, model);
+      if (kept) singletons.push([kept.fq, `its instance is kept in ${kept.where} (${where(n)}): one per worker`]);
       // Callables handed to a registration: `->on('request', [$this, 'onRequest'])`, `->onMessage = [$this, 'm']`.
       if (n.kind === 'call' || n.kind === 'assign') {
         const cb = n.kind === 'assign' ? n.right : (n.arguments ?? []).find((a: PhpNode) => callableTarget(a, scope, model));
@@ -522,4 +524,23 @@ export function reachAt(index: PhpIndex, scope: FunctionScope, o: OwnedNode, mod
   if (some) return { state: 'some', label: some.label };
   if (index.entries.length > 0 && !index.partial) return { state: 'unreached' };
   return { state: 'unknown' };
+}
+
+/**
+ * `static $queue; … $queue = new TaskQueue();`, `self::$default ??= new Client()`:
+ * an object created into a static local or a static property is one per worker
+ * (the class, fq lower-cased, and where it is kept), or undefined.
+ */
+function keptInStatic(n: PhpNode, scope: FunctionScope, model: PhpFileModel): { fq: string; where: string } | undefined {
+  if (n.kind !== 'assign' || (n.operator !== '=' && n.operator !== '??=') || n.right?.kind !== 'new') return undefined;
+  const what = n.right.what;
+  if (what?.kind !== 'name') return undefined;
+  const l = n.left;
+  let where: string | undefined;
+  if (l?.kind === 'variable' && typeof l.name === 'string' && scope.staticLocals.has(l.name)) where = `the static variable \`$${l.name}\` of \`${scope.displayName}\``;
+  else if (l?.kind === 'staticlookup' && l.offset?.kind === 'variable') where = `the static property \`${nameOf(l.what) ?? 'self'}::$${l.offset.name}\``;
+  if (!where) return undefined;
+  const name = nameOf(what) ?? '';
+  if (/^(self|static|parent)$/i.test(name)) return undefined; // singletons of the class itself: scopes.ts knows those
+  return { fq: resolveClassName(name, model, what.resolution), where };
 }
