@@ -192,6 +192,36 @@ ruleTester(
       name: 'a zstd dictionary freed with its library function',
       code: src('PHP_FUNCTION(a)', '{', '    ZSTD_CDict *d = ZSTD_createCDict(buf, len, 3);', '    use(d);', '    ZSTD_freeCDict(d);', '}'),
     },
+    {
+      name: 'czmq: a message only read by zmsg_popstr, destroyed by address on every exit',
+      code: src(
+        'PHP_METHOD(z, recv)',
+        '{',
+        '    zmsg_t *msg = zyre_recv(node);',
+        '    if (msg == NULL) RETURN_NULL();',
+        '    char *cmd = zmsg_popstr(msg);',
+        '    if (cmd == NULL) { zmsg_destroy(&msg); RETURN_NULL(); }',
+        '    zstr_free(&cmd);',
+        '    zmsg_destroy(&msg);',
+        '}',
+      ),
+    },
+    {
+      name: 'zookeeper: a vector filled through the out-argument is unset when the status is not ZOK',
+      code: src(
+        'PHP_METHOD(zk, children)',
+        '{',
+        '    struct String_vector v;',
+        '    int status = zoo_get_children(zh, path, 0, &v);',
+        '    if (status != ZOK) RETURN_FALSE;',
+        '    deallocate_String_vector(&v);',
+        '}',
+      ),
+    },
+    {
+      name: 'librabbitmq only reads the connect timeout',
+      code: src('static int f(amqp_socket_t *s, double t)', '{', '    struct timeval *tv = malloc(sizeof(*tv));', '    int r = amqp_socket_open_noblock(s, "h", 1, tv);', '    free(tv);', '    return r;', '}'),
+    },
   ],
   [
     {
@@ -214,6 +244,35 @@ ruleTester(
       name: 'a zstd dictionary (library table) never released',
       code: src('PHP_FUNCTION(a)', '{', '    ZSTD_CDict *d = ZSTD_createCDict(buf, len, 3);', '    RETURN_TRUE;', '}'),
       errors: [{ message: ['`d` = ZSTD_createCDict(buf, len, 3) is never released (ZSTD_freeCDict)'], fixes: { 'Insert ZSTD_freeCDict(d) before the function\'s exits': src('PHP_FUNCTION(a)', '{', '    ZSTD_CDict *d = ZSTD_createCDict(buf, len, 3);', '    ZSTD_freeCDict(d);', '    RETURN_TRUE;', '}') } }],
+    },
+    {
+      name: 'czmq: the message is lost when popping a string fails (zmsg_popstr only reads it)',
+      code: src('PHP_METHOD(z, recv)', '{', '    zmsg_t *msg = zyre_recv(node);', '    if (msg == NULL) RETURN_NULL();', '    char *cmd = zmsg_popstr(msg);', '    if (cmd == NULL) RETURN_NULL();', '    zstr_free(&cmd);', '    zmsg_destroy(&msg);', '}'),
+      errors: [{ message: ['`msg` = zyre_recv(node) is not released (zmsg_destroy) on the path through line 6'] }],
+    },
+    {
+      name: 'zookeeper: the children vector is never deallocated; libvips: the written buffer is never g_free()d',
+      code: src(
+        'PHP_METHOD(zk, children)',
+        '{',
+        '    struct String_vector v;',
+        '    if (zoo_get_children(zh, path, 0, &v) != ZOK) RETURN_FALSE;',
+        '    RETVAL_LONG(v.count);',
+        '}',
+        'PHP_FUNCTION(write)',
+        '{',
+        '    size_t n;',
+        '    void *buf = vips_image_write_to_memory(im, &n);',
+        '    if (!buf) RETURN_FALSE;',
+        '    RETVAL_STRINGL(buf, n);',
+        '}',
+      ),
+      errors: [{ message: ['never released (deallocate_String_vector)'] }, { message: ['`buf` = vips_image_write_to_memory(im, &n) is never released (g_free)'] }],
+    },
+    {
+      name: 'librabbitmq only reads the connect timeout, so a timeout never freed leaks',
+      code: src('static int f(amqp_socket_t *s, double t)', '{', '    struct timeval *tv = malloc(sizeof(*tv));', '    return amqp_socket_open_noblock(s, "h", 1, tv);', '}'),
+      errors: [{ message: ['`tv` = malloc(sizeof(*tv)) is never freed'] }],
     },
   ],
 );

@@ -93,7 +93,13 @@ export const FAMILIES: Record<Family, FamilyInfo> = {
  */
 export const LIBRARIES: Record<
   string,
-  { header: string; pairs: Array<[alloc: string, release: string, outArg?: number, failsWhen?: Allocator['failsWhen']]> }
+  {
+    header: string;
+    /** [allocator, its release, the out-argument it fills (else the result), how its result says it failed, the release takes the variable's address]. */
+    pairs: Array<[alloc: string, release: string, outArg?: number, failsWhen?: Allocator['failsWhen'], byAddress?: boolean]>;
+    /** Functions of the library that only read the pointers they are given (borrowers), like READERS. */
+    readers?: string[];
+  }
 > = {
   librdkafka: {
     header: 'librdkafka/rdkafka.h',
@@ -170,6 +176,55 @@ export const LIBRARIES: Record<
       ['BN_new', 'BN_free'],
     ],
   },
+  // czmq / zyre (php-zmq's CZMQ and Zyre bindings): messages, frames and strings popped off them.
+  czmq: {
+    header: 'czmq.h',
+    pairs: [
+      ['zmsg_new', 'zmsg_destroy', undefined, undefined, true],
+      ['zmsg_recv', 'zmsg_destroy', undefined, undefined, true],
+      ['zmsg_dup', 'zmsg_destroy', undefined, undefined, true],
+      ['zyre_recv', 'zmsg_destroy', undefined, undefined, true],
+      ['zmsg_popstr', 'zstr_free', undefined, undefined, true],
+      ['zstr_recv', 'zstr_free', undefined, undefined, true],
+      ['zmsg_pop', 'zframe_destroy', undefined, undefined, true],
+      ['zframe_new', 'zframe_destroy', undefined, undefined, true],
+      ['zhash_new', 'zhash_destroy', undefined, undefined, true],
+      ['zhash_unpack', 'zhash_destroy', undefined, undefined, true],
+      ['zlist_new', 'zlist_destroy', undefined, undefined, true],
+    ],
+    readers: ['zmsg_size', 'zmsg_content_size', 'zmsg_popstr', 'zmsg_pop', 'zmsg_first', 'zmsg_next', 'zmsg_last', 'zmsg_print', 'zframe_data', 'zframe_size', 'zframe_strdup', 'zhash_lookup', 'zhash_size', 'zhash_foreach', 'zhash_first', 'zhash_next', 'zlist_size', 'zlist_first', 'zlist_next'],
+  },
+  // The ZooKeeper C client: vectors filled through an out-argument (0 = ZOK on success).
+  zookeeper: {
+    header: 'zookeeper.h',
+    pairs: [
+      ['zoo_get_children', 'deallocate_String_vector', 3, 'nonzero'],
+      ['zoo_wget_children', 'deallocate_String_vector', 4, 'nonzero'],
+      ['zoo_get_children2', 'deallocate_String_vector', 3, 'nonzero'],
+      ['zoo_wget_children2', 'deallocate_String_vector', 4, 'nonzero'],
+      ['zoo_get_acl', 'deallocate_ACL_vector', 2, 'nonzero'],
+    ],
+  },
+  // libvips: buffers it returns are g_malloc'ed, images are GObjects.
+  libvips: {
+    header: 'vips/vips.h',
+    pairs: [
+      ['vips_image_write_to_memory', 'g_free'],
+      ['vips_error_buffer_copy', 'g_free'],
+      ['vips_image_new_from_file', 'g_object_unref'],
+      ['vips_image_new_from_buffer', 'g_object_unref'],
+      ['vips_image_new_from_memory', 'g_object_unref'],
+      ['vips_image_new_memory', 'g_object_unref'],
+      ['vips_image_copy_memory', 'g_object_unref'],
+    ],
+    readers: ['vips_image_get_width', 'vips_image_get_height', 'vips_image_get_bands', 'vips_image_get_format'],
+  },
+  // librabbitmq (php-amqp): the connect timeout is only read.
+  librabbitmq: {
+    header: 'amqp.h',
+    pairs: [],
+    readers: ['amqp_socket_open', 'amqp_socket_open_noblock', 'amqp_cstring_bytes', 'amqp_set_sockfd'],
+  },
   libxml2: {
     header: 'libxml/',
     pairs: [
@@ -187,8 +242,8 @@ export const LIBRARIES: Record<
 function libraryAllocators(): Record<string, Allocator> {
   const out: Record<string, Allocator> = {};
   for (const lib of Object.values(LIBRARIES)) {
-    for (const [a, release, outArg, failsWhen] of lib.pairs) {
-      out[a] = outArg === undefined ? { family: 'libc', release } : { family: 'libc', release, outArg, releaseByAddress: true, failsWhen };
+    for (const [a, release, outArg, failsWhen, byAddress] of lib.pairs) {
+      out[a] = outArg === undefined ? { family: 'libc', release, ...(byAddress ? { releaseByAddress: true } : {}) } : { family: 'libc', release, outArg, releaseByAddress: true, failsWhen };
     }
   }
   return out;
@@ -568,6 +623,8 @@ export const READERS = new Set<string>([
   'strcoll', 'strpbrk', 'strtoll', 'strtoull', 'qsort', 'bsearch', 'fputc', 'fflush', 'fseek', 'ftell', 'feof', 'ferror',
   'ZEND_STRL', 'ZEND_STRS', 'ZSTR_IS_INTERNED', 'zend_string_addref', 'zend_hash_str_find_ptr_lc', 'zend_string_equals_cstr',
 ]);
+// The wrapped libraries' borrowers (LIBRARIES[…].readers).
+for (const lib of Object.values(LIBRARIES)) for (const r of lib.readers ?? []) READERS.add(r);
 
 /** Statement-like macros and calls that return from the function. */
 export const RETURNING_MACROS = new Set<string>([

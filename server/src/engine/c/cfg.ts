@@ -142,6 +142,9 @@ export function calleeName(expr: Node | null | undefined): string | undefined {
 }
 
 /** Evaluates an integer constant expression (number literals, + - * / << >> and parentheses). */
+/** Success codes of the C libraries extensions wrap that are 0 (`status != ZOK` is `status != 0`). */
+const LIBRARY_ZERO = new Set(['ZOK', 'RD_KAFKA_RESP_ERR_NO_ERROR', 'Z_OK', 'CURLE_OK', 'CURLM_OK', 'AMQP_STATUS_OK', 'SQLITE_OK', 'EXIT_SUCCESS']);
+
 export function constValue(n: Node | null | undefined): number | undefined {
   const e = strip(n);
   if (!e) return undefined;
@@ -178,7 +181,7 @@ export function constValue(n: Node | null | undefined): number | undefined {
       return op === '-' ? -v : op === '+' ? v : op === '!' ? (v ? 0 : 1) : op === '~' ? ~v : undefined;
     }
     case 'identifier':
-      if (e.text === 'NULL' || e.text === 'false') return 0;
+      if (e.text === 'NULL' || e.text === 'false' || LIBRARY_ZERO.has(e.text)) return 0;
       if (e.text === 'true') return 1;
       return undefined;
     default:
