@@ -59,7 +59,7 @@ const ENTITY_NAME = /^(id|ids|uuid|guid|ip|ips|ipAddress|ip_address|token|email|
  * cache keyed by it holds every distinct input ever seen, and inputs are the traffic's
  * (user content, request values), not names of the code.
  */
-const DATA_NAME = /^(value|string|str|text|content|contents|html|subject|input|message|body|payload|markdown|plaintext|data)$/;
+const DATA_NAME = /^(value|string|str|text|content|contents|html|subject|input|message|body|payload|markdown|plaintext|data|script|sql|expression)$/;
 
 export function isEntityName(name: string): boolean {
   return ENTITY_NAME.test(name);
