@@ -355,6 +355,20 @@ describe('php lifetime: keys of the unit of work through a helper, and removals 
     assert.deepStrictEqual(run(context('class_exists(\\WeakMap::class) ? new \\WeakMap() : new \\SplObjectStorage()')), []);
   });
 
+  it('invalid: a client caching the hash of every script passed to eval(): one entry per distinct script, even in a library', () => {
+    const code = php(
+      'final class RedisClient',
+      '{',
+      '    private array $evalCache = [];',
+      '    public function eval(string $script) { return $this->evalCache[$script] ??= sha1($script); }',
+      '    public function flushScripts(): void { $this->evalCache = []; }',
+      '}',
+    );
+    assert.deepStrictEqual(run(code), [[5, 'warning']]);
+    // Keyed by a name of the code instead (`$class`): a cache of the deployed code, bounded.
+    assert.deepStrictEqual(run(code.replace(/\$script/g, '$class')), []);
+  });
+
   it('invalid: a key from a counter kept across calls (`$this->nextId++`) is a new key on every call, even in a library', () => {
     const code = php(
       'final class RpcBroker',
