@@ -154,9 +154,10 @@ describe('php lifetime: removals that cannot remove what is added', () => {
       '}',
     );
 
-  it('invalid: a nested entry unset while its outer slot stays: reported', () => {
+  it('invalid: a nested entry unset while its outer slot stays: reported, at the write and at the removal', () => {
     const code = groups(['    public function leave(string $group, $conn): void { unset($this->groups[$group][spl_object_id($conn)]); }']);
-    assert.deepStrictEqual(run(code).map(([l]) => l), [5]);
+    assert.deepStrictEqual(run(code).map(([l]) => l), [5, 6]);
+    assert.match(messages(code)[1], /removes an inner entry but never the slot `\[\$group\]`/);
   });
 
   it('the outer slot removed once empty: bounded', () => {
@@ -198,5 +199,188 @@ describe('php lifetime: keys of the unit of work, and containers whose entries d
     );
     assert.deepStrictEqual(run(code), []);
     assert.deepStrictEqual(run(code.replace('$m = new \\WeakMap(); $this->depth = $m;', '$this->depth = [];')), [[6, 'warning']]);
+  });
+});
+
+describe('php lifetime: removals that miss, reported where they are', () => {
+  /** [line, message] of the growth findings. */
+  const at = (code: string): Array<[number, string]> => findings(code).map((f) => [f.range.start.line + 1, f.message]);
+
+  const hub = (remove: string) =>
+    php(
+      'final class ProcessHub',
+      '{',
+      '    private array $keys = [];',
+      '    public function generateKey(int $pid): string { $key = random_bytes(16); $this->keys[$key] = $pid; return $key; }',
+      remove,
+      '}',
+    );
+
+  it('invalid: entries stored under a generated key and removed by their value: the unset is reported', () => {
+    const got = at(hub('    public function cancel(int $pid): void { unset($this->keys[$pid]); }'));
+    assert.deepStrictEqual(got.map(([l]) => l), [5, 6]);
+    assert.match(got[1][1], /stored under `\$key` with `\$pid` as their value/);
+  });
+
+  it('the key found from the value (array_search) removes the entry: nothing at the unset', () => {
+    const got = at(hub('    public function cancel(int $pid): void { $key = array_search($pid, $this->keys, true); unset($this->keys[$key]); }'));
+    assert.deepStrictEqual(got, []);
+  });
+
+  it('names stored as values of other names (aliases) can be removed by the value: not a miss', () => {
+    const code = php(
+      'final class AliasRegistry',
+      '{',
+      '    private array $aliases = [];',
+      '    public function alias(string $alias, string $id): void { $this->aliases[$alias] = $id; }',
+      '    public function remove(string $id): void { unset($this->aliases[$id]); }',
+      '}',
+    );
+    assert.deepStrictEqual(at(code).filter(([l]) => l === 6), []);
+  });
+
+  const adapter = (loop: string) =>
+    php(
+      'class RoomAdapter',
+      '{',
+      '    public $rooms = [];',
+      '    public $sids = [];',
+      '    public function add($id, $room) { $this->sids[$id][$room] = true; $this->rooms[$room][$id] = true; }',
+      '    public function delAll($id)',
+      '    {',
+      '        $rooms = isset($this->sids[$id]) ? $this->sids[$id] : [];',
+      `        foreach (${loop}) { unset($this->rooms[$room][$id]); }`,
+      '        unset($this->sids[$id]);',
+      '    }',
+      '}',
+    );
+
+  it('invalid: a loop over the values of a set (all `true`) used as the key of a removal: reported, even on an object of unknown lifetime', () => {
+    const got = at(adapter('$rooms as $room'));
+    assert.deepStrictEqual(got.map(([l]) => l), [10]);
+    assert.match(got[0][1], /`\$room` is a value of `RoomAdapter->sids`, whose values are all a constant/);
+  });
+
+  it('the same loop over the keys (array_keys, or `as $room => $x`): nothing', () => {
+    assert.deepStrictEqual(at(adapter('array_keys($rooms) as $room')), []);
+    assert.deepStrictEqual(at(adapter('$rooms as $room => $on')), []);
+  });
+
+  const gateway = (leave: string[], extra: string[] = []) =>
+    php(
+      'class Gateway extends Worker',
+      '{',
+      '    protected $groups = [];',
+      '    public function onWorkerMessage($connection, $data)',
+      '    {',
+      '        switch ($data["cmd"]) {',
+      '            case 1:',
+      '                $group = $data["group"];',
+      '                $this->groups[$group][$connection->id] = $connection;',
+      '                return;',
+      '            case 2:',
+      '                $group = $data["group"];',
+      ...leave,
+      '                return;',
+      '            case 3:',
+      '                unset($this->groups[$data["group"]]);',
+      '                return;',
+      '        }',
+      '    }',
+      ...extra,
+      '}',
+    );
+
+  it('invalid: an inner entry removed on one path with no removal of its emptied group there: the unset is reported', () => {
+    const got = at(gateway(['                unset($this->groups[$group][$connection->id]);']));
+    assert.deepStrictEqual(got.map(([l]) => l), [14]);
+    assert.match(got[0][1], /never the slot `\[\$group\]`/);
+  });
+
+  it('the group dropped once empty on that path, or always dropped by a per-key teardown: nothing', () => {
+    const dropped = gateway(['                unset($this->groups[$group][$connection->id]);', '                if (empty($this->groups[$group])) { unset($this->groups[$group]); }']);
+    assert.deepStrictEqual(at(dropped), []);
+    const teardown = gateway(['                unset($this->groups[$group][$connection->id]);'], ['    public function dropGroup($group) { unset($this->groups[$group]); }']);
+    assert.deepStrictEqual(at(teardown), []);
+  });
+
+  const nsp = (remove: string) =>
+    php(
+      'class Nsp',
+      '{',
+      '    public $sockets = [];',
+      '    public function join($socket) { $this->sockets[] = $socket; }',
+      remove,
+      '}',
+    );
+
+  it('invalid: an object of unknown lifetime appending sockets and removing them by the socket id: the append is reported', () => {
+    const got = at(nsp('    public function remove($socket) { unset($this->sockets[$socket->id]); }'));
+    assert.deepStrictEqual(got.map(([l]) => l), [5]);
+    assert.match(got[0][1], /removes its entries one at a time/);
+  });
+
+  it('a collection removing by a position its caller passes: nothing (a transient object\'s API)', () => {
+    assert.deepStrictEqual(at(nsp('    public function remove($key) { unset($this->sockets[$key]); }')), []);
+  });
+});
+
+describe('php lifetime: keys of the unit of work through a helper, and removals that must run in that unit', () => {
+  const context = (storage: string, extra: string[] = []) =>
+    php(
+      'class Context',
+      '{',
+      '    protected static $storage;',
+      '    protected static function getObject()',
+      '    {',
+      `        if (!static::$storage) { static::$storage = ${storage}; }`,
+      '        $co = static::current();',
+      '        if (!isset(static::$storage[$co])) { static::$storage[$co] = new \\stdClass; }',
+      '        return static::$storage[$co];',
+      '    }',
+      '    protected static function current() { return \\Fiber::getCurrent(); }',
+      '    public static function destroy() { unset(static::$storage[static::current()]); }',
+      ...extra,
+      '}',
+    );
+
+  it('invalid: a static keyed by a helper returning the current fiber, removed only by a destroy() nothing here calls', () => {
+    const code = context('new \\SplObjectStorage()');
+    assert.deepStrictEqual(run(code), [[9, 'warning']]);
+    assert.match(messages(code)[0], /which returns `\\Fiber::getCurrent\(\)`: a new key on every fiber/);
+  });
+
+  it('the same with destroy() run by the class itself (a `finally`), or a WeakMap where PHP has one: nothing', () => {
+    assert.deepStrictEqual(run(context('new \\SplObjectStorage()', ['    public static function run($fn) { try { return $fn(); } finally { static::destroy(); } }'])), []);
+    assert.deepStrictEqual(run(context('class_exists(\\WeakMap::class) ? new \\WeakMap() : new \\SplObjectStorage()')), []);
+  });
+
+  it('invalid: a client caching the hash of every script passed to eval(): one entry per distinct script, even in a library', () => {
+    const code = php(
+      'final class RedisClient',
+      '{',
+      '    private array $evalCache = [];',
+      '    public function eval(string $script) { return $this->evalCache[$script] ??= sha1($script); }',
+      '    public function flushScripts(): void { $this->evalCache = []; }',
+      '}',
+    );
+    assert.deepStrictEqual(run(code), [[5, 'warning']]);
+    // Keyed by a name of the code instead (`$class`): a cache of the deployed code, bounded.
+    assert.deepStrictEqual(run(code.replace(/\$script/g, '$class')), []);
+  });
+
+  it('invalid: a key from a counter kept across calls (`$this->nextId++`) is a new key on every call, even in a library', () => {
+    const code = php(
+      'final class RpcBroker',
+      '{',
+      '    private array $deferreds = [];',
+      '    private int $nextId = 0;',
+      '    public function track($d): int { $id = $this->nextId++; $this->deferreds[$id] = $d; return $id; }',
+      '}',
+    );
+    assert.deepStrictEqual(run(code), [[6, 'warning']]);
+    assert.match(messages(code)[0], /a counter kept across calls: a new key on every call/);
+    // Keyed by a plain parameter instead: no evidence in a library (the off-by-default half).
+    assert.deepStrictEqual(run(code.replace('$id = $this->nextId++;', '$id = $d->slot;')), [[6, 'information']]);
   });
 });

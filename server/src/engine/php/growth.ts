@@ -4,7 +4,8 @@
 // it. Shared by php-unbounded-static-growth, php-buffered-result-retained and
 // the container-declaration hover.
 import { spanOf, type PhpNode } from './parse';
-import { accessOf, nameOf, type ClassInfo, type Container, type ContainerAccess, type FunctionScope, type OwnedNode, type PhpFileModel } from './scopes';
+import { accessOf, candidateModelOf, nameOf, type ClassInfo, type Container, type ContainerAccess, type FunctionScope, type OwnedNode, type PhpFileModel } from './scopes';
+import { isUnconditional } from './index';
 import { definitionsOf, keyVerdict, moreTelling, requestClassInput, requestReason, type KeyVerdict } from './keys';
 
 export type GrowthKind = 'append' | 'keyed' | 'string' | 'push' | 'merge' | 'union' | 'spread';
@@ -455,7 +456,13 @@ export function constructionOnlyMethods(model: PhpFileModel): Set<FunctionScope>
  * (`$this->a = $this->b = []`) counts.
  */
 export function resetKeys(model: PhpFileModel): Map<string, string> {
+  return resetInfo(model).keys;
+}
+
+/** resetKeys, plus the method of each container whose bound is an eviction in another method (a pure consumer). */
+function resetInfo(model: PhpFileModel): { keys: Map<string, string>; consumers: Map<string, FunctionScope> } {
   const keys = new Map<string, string>();
+  const consumers = new Map<string, FunctionScope>();
   const construction = constructionOnlyMethods(model);
   const called = calledNames(model);
   for (const scope of model.scopes) {
@@ -508,10 +515,13 @@ export function resetKeys(model: PhpFileModel): Map<string, string> {
         grows = true;
       }
       if (grows) continue;
-      if (!keys.has(a.container.key)) keys.set(a.container.key, `entries removed in ${scope.displayName} (line ${n.loc?.start.line ?? 0})`);
+      if (!keys.has(a.container.key)) {
+        keys.set(a.container.key, `entries removed in ${scope.displayName} (line ${n.loc?.start.line ?? 0})`);
+        consumers.set(a.container.key, scope);
+      }
     }
   }
-  return keys;
+  return { keys, consumers };
 }
 
 /** Method names the runtime calls between units of work (Symfony `ResetInterface::reset()`, Laravel `terminate()`), or at an object's end. */
@@ -578,13 +588,16 @@ export function strandedEntries(g: Growth, model: PhpFileModel): string | undefi
         if (a.keys.length < depth) shallow = true;
         else if (depth > 1) deeper ??= n.loc?.start.line ?? 0;
         // An appended entry removed by a key that is not one of the container's own keys.
-        if (depth === 1 && g.access.keys[0] === false && a.keys.length === 1 && a.keys[0] !== false && !fromOwnKeys(a.keys[0], c, scope, model)) keyedOnly ??= n.loc?.start.line ?? 0;
+        // (For a property of an object of unknown lifetime, only the removed object's own id
+        // counts, `unset(C[$socket->id])`: a position passed by the caller is a collection's API.)
+        const objectId = a.keys[0] !== false && (a.keys[0]?.kind === 'propertylookup' || a.keys[0]?.kind === 'nullsafepropertylookup');
+        if (depth === 1 && g.access.keys[0] === false && a.keys.length === 1 && a.keys[0] !== false && (!c.candidate || objectId) && !fromOwnKeys(a.keys[0], c, scope, model)) keyedOnly ??= n.loc?.start.line ?? 0;
         else if (depth === 1 && a.keys.length === 1) shallow = true;
       }
     }
   }
   if (shallow) return undefined;
-  if (depth > 1 && deeper !== undefined) {
+  if (depth > 1 && deeper !== undefined && !c.candidate) {
     return `inner entries are removed (\`unset\` on line ${deeper}) but the outer slot never is: one slot per distinct outer key stays behind`;
   }
   if (keyedOnly !== undefined) {
@@ -662,6 +675,8 @@ function inWorkerLoop(g: Growth, model: PhpFileModel): boolean {
 /** `new \WeakMap()` (or `new WeakMap`), directly or through a local variable assigned it in the same function. */
 function isWeakMapValue(v: PhpNode | null | undefined, scope: FunctionScope): boolean {
   if (v?.kind === 'new') return /(^|\\)weakmap$/i.test(nameOf(v.what) ?? '');
+  // `class_exists(WeakMap::class) ? new WeakMap() : new SplObjectStorage()`: a WeakMap wherever PHP has one (8.0+).
+  if (v?.kind === 'retif') return isWeakMapValue(v.trueExpr, scope) || isWeakMapValue(v.falseExpr, scope);
   if (v?.kind !== 'variable' || typeof v.name !== 'string') return false;
   const name = v.name;
   return scope.owned.some((o) => o.node.kind === 'assign' && o.node.operator === '=' && o.node.left?.kind === 'variable' && o.node.left.name === name && o.node.right?.kind === 'new' && /(^|\\)weakmap$/i.test(nameOf(o.node.right.what) ?? ''));
@@ -684,8 +699,13 @@ function weakMapContainers(model: PhpFileModel): Set<string> {
   return out;
 }
 
+/** Key reasons naming the unit of work itself: a coroutine, a fiber, a connection or stream (keys.ts UNIT_IDS). */
+const UNIT_KEY = /a new key on every (coroutine|fiber|connection)/;
+
 export function fileGrowths(model: PhpFileModel, text: string): ScopeGrowth[] {
-  const resets = resetKeys(model);
+  const { keys: resets, consumers } = resetInfo(model);
+  let called: Set<string> | undefined;
+  let failed: Set<PhpNode> | undefined;
   const weak = weakMapContainers(model);
   const construction = constructionOnlyMethods(model);
   const out: ScopeGrowth[] = [];
@@ -709,6 +729,13 @@ export function fileGrowths(model: PhpFileModel, text: string): ScopeGrowth[] {
       let bound = scopeBound(g, scope, model) ?? resets.get(c.key);
       // Removals elsewhere that cannot remove what this write adds (another key, an inner slot) bound nothing.
       if (bound?.startsWith('entries removed') && strandedEntries(g, model)) bound = undefined;
+      // An entry keyed by the unit of work (the running coroutine or fiber, a connection) is gone
+      // only if that unit removes it: a removal in another method counts when something runs that
+      // method (a call in the file, or a runtime reset hook), not because it exists.
+      const consumer = consumers.get(c.key);
+      if (bound?.startsWith('entries removed') && g.key && UNIT_KEY.test(g.key.reason) && consumer && !resetRuns(consumer, (called ??= calledNames(model)))) bound = undefined;
+      // …nor does a consumer whose every removal of the container misses (failedRemovals).
+      if (bound?.startsWith('entries removed') && consumer && onlyFailedRemovals(consumer, c, model, (failed ??= failedRemovalNodes(model, text)))) bound = undefined;
       out.push({ scope, growth: g, bound, registry: registryApi(scope, g) });
     }
   }
@@ -827,4 +854,220 @@ export function perRequestEvidence(g: Growth, scope: FunctionScope): string | un
   const named = accumulatorName(g);
   if (named) return named;
   return requestScoped(scope);
+}
+
+// ---------------------------------------------------------------------------
+// Removals that cannot remove what the container's writes add
+
+export interface FailedRemoval {
+  scope: FunctionScope;
+  /** The `unset(…)` statement. */
+  at: OwnedNode;
+  /** The unset argument that misses. */
+  target: PhpNode;
+  access: ContainerAccess;
+  /** Why it cannot remove what is added, for the message. */
+  reason: string;
+}
+
+/** Every `C[k…] = v` write of the file (any depth, appends included), with its scope. */
+function writesOf(c: Container, model: PhpFileModel): Array<{ scope: FunctionScope; acc: ContainerAccess; value: PhpNode | undefined; o: OwnedNode }> {
+  const out: Array<{ scope: FunctionScope; acc: ContainerAccess; value: PhpNode | undefined; o: OwnedNode }> = [];
+  for (const scope of model.scopes) {
+    for (const o of scope.owned) {
+      const n = o.node;
+      if (n.kind !== 'assign' || (n.operator !== '=' && n.operator !== '??=')) continue;
+      const acc = accessOf(n.left, scope, model);
+      if (acc && acc.container.key === c.key && acc.keys.length > 0) out.push({ scope, acc, value: n.right, o });
+    }
+  }
+  return out;
+}
+
+/** The container slot a loop source reads: `$this->sids[$id]`, or a local assigned one (`$r = isset(X) ? X : []`, `$r = X ?? []`). */
+function sourceAccess(source: PhpNode | undefined, scope: FunctionScope, model: PhpFileModel): ContainerAccess | null {
+  const direct = (n: PhpNode | undefined): ContainerAccess | null => {
+    if (!n) return null;
+    if (n.kind === 'retif') return direct(n.trueExpr) ?? direct(n.falseExpr);
+    if (n.kind === 'bin' && n.type === '??') return direct(n.left);
+    return accessOf(n, scope, model);
+  };
+  const a = direct(source);
+  if (a || source?.kind !== 'variable' || typeof source.name !== 'string') return a;
+  for (const d of definitionsOf(source.name, { scope })) {
+    if (d.kind !== 'assign') return null;
+    const b = direct(d.value);
+    if (b) return b;
+  }
+  return null;
+}
+
+const isLiteralValue = (v: PhpNode | undefined): boolean => !!v && ['boolean', 'number', 'string', 'nullkeyword'].includes(v.kind);
+
+/** A local variable's name, when `k` is one (`$pid`), else undefined. */
+const varName = (k: PhpNode | false | undefined): string | undefined => (k && k.kind === 'variable' && typeof k.name === 'string' && k.name !== 'this' ? k.name : undefined);
+
+/** Is there, after `at` and in the same `case` (or function body), an `unset(C[k0])` of the outer slot? */
+function outerRemovedAfter(at: OwnedNode, acc: ContainerAccess, scope: FunctionScope, model: PhpFileModel): boolean {
+  const start = at.node.loc?.end.offset ?? 0;
+  const chain = at.parents;
+  let region: PhpNode = scope.node;
+  for (let i = chain.length - 1; i >= 0; i--) {
+    if (chain[i].kind === 'case') {
+      region = chain[i];
+      break;
+    }
+  }
+  const end = region.loc?.end.offset ?? Infinity;
+  const outer = acc.keys[0];
+  for (const o of scope.owned) {
+    const n = o.node;
+    const off = n.loc?.start.offset ?? -1;
+    if (off < start || off > end) continue;
+    const removes = (v: PhpNode) => {
+      const a = accessOf(v, scope, model);
+      return !!a && a.container.key === acc.container.key && (a.keys.length === 0 || (a.keys.length === 1 && a.keys[0] !== false && outer !== false && sameExpr(a.keys[0], outer)));
+    };
+    if (n.kind === 'unset' && (n.variables ?? []).some(removes)) return true;
+    // `C = array_filter(C)` and other rebuilds of the whole container.
+    if (n.kind === 'assign' && n.operator === '=' && isWhole(n.left, acc.container, scope, model)) return true;
+  }
+  return false;
+}
+
+/**
+ * `unset(…)` calls on a container's entries that cannot remove what its writes add:
+ * - by the value stored, not the key: `C[$key] = $pid` and `unset(C[$pid])`;
+ * - by a loop value over a set whose values are all a constant (`D[$id][$room] = true`,
+ *   `foreach (D[$id] as $room) unset(C[$room][$id])`: `$room` is `true`, the names are the keys);
+ * - an inner entry of a slot keyed by an unbounded key (`unset(C[$group][$id])`) with no
+ *   removal of the outer slot after it on the same path: one empty slot per distinct outer key
+ *   stays behind.
+ * Properties of any object are looked at (the code's own removals show that the entries are
+ * meant to go while the object lives on).
+ */
+export function failedRemovals(model: PhpFileModel, text: string): FailedRemoval[] {
+  const cand = candidateModelOf(model);
+  const out: FailedRemoval[] = [];
+  const writes = new Map<string, ReturnType<typeof writesOf>>();
+  const writesFor = (c: Container) => {
+    let w = writes.get(c.key);
+    if (!w) writes.set(c.key, (w = writesOf(c, cand)));
+    return w;
+  };
+  for (const scope of cand.scopes) {
+    if (scope.isConstructor || scope.kind === 'file') continue;
+    for (const o of scope.owned) {
+      if (o.node.kind !== 'unset') continue;
+      for (const v of o.node.variables ?? []) {
+        const acc = accessOf(v, scope, cand);
+        if (!acc || acc.keys.length === 0 || acc.keys.some((k) => k === false)) continue;
+        if (acc.container.kind === 'static-local' || acc.container.kind === 'loop-variable') continue;
+        const ws = writesFor(acc.container);
+        if (ws.length === 0) continue;
+        const reason = byValue(acc, ws, scope, cand) ?? byConstantLoopValue(acc, scope, cand, writesFor) ?? strandsOuter(o, acc, ws, scope, cand, text);
+        if (reason) out.push({ scope, at: o, target: v, access: acc, reason });
+      }
+    }
+  }
+  return out;
+}
+
+/** Key reasons of values the code generates fresh on every call (keys.ts CLOCK, FRESH, counters). */
+const FRESH_KEY = /a new key (on|every)|as time passes/;
+
+function byValue(acc: ContainerAccess, ws: ReturnType<typeof writesOf>, scope: FunctionScope, model: PhpFileModel): string | undefined {
+  if (acc.keys.length !== 1) return undefined;
+  const name = varName(acc.keys[0]);
+  if (!name || fromOwnKeys(acc.keys[0] as PhpNode, acc.container, scope, model)) return undefined;
+  const depth1 = ws.filter((w) => w.acc.keys.length === 1);
+  if (depth1.length === 0 || depth1.length !== ws.length) return undefined;
+  // Only keys the code generates (random bytes, uniqid(), a counter, the clock) cannot be the
+  // value: names stored as aliases of other names (`C[$alias] = $id`, `unset(C[$id])`) can.
+  if (!depth1.every((w) => w.acc.keys[0] !== false && FRESH_KEY.test((keyVerdict(w.acc.keys[0] as PhpNode, w.o, { scope: w.scope, text: '' }) as { reason?: string }).reason ?? ''))) return undefined;
+  // Every write keys by something else, and one of them stores a variable of that name.
+  if (depth1.some((w) => w.acc.keys[0] === false || varName(w.acc.keys[0]) === name || (w.acc.keys[0] as PhpNode).kind !== 'variable')) return undefined;
+  const stores = depth1.find((w) => varName(w.value) === name);
+  if (!stores) return undefined;
+  const line = stores.o.node.loc?.start.line ?? 0;
+  return `entries are stored under \`$${varName(stores.acc.keys[0])}\` with \`$${name}\` as their value (line ${line}), so removing by \`$${name}\` removes nothing that was added`;
+}
+
+function byConstantLoopValue(acc: ContainerAccess, scope: FunctionScope, model: PhpFileModel, writesFor: (c: Container) => ReturnType<typeof writesOf>): string | undefined {
+  for (const k of acc.keys) {
+    const name = varName(k);
+    if (!name) continue;
+    const loop = scope.owned.find((o) => o.node.kind === 'foreach' && o.node.value?.kind === 'variable' && o.node.value.name === name && !(o.node.key?.kind === 'variable' && o.node.key.name === name));
+    if (!loop) continue;
+    // `$name` must not be assigned anything else.
+    if (definitionsOf(name, { scope }).some((d) => d.kind !== 'foreach')) continue;
+    const src = sourceAccess(loop.node.source, scope, model);
+    if (!src || src.keys.some((x) => x === false)) continue;
+    const elems = writesFor(src.container).filter((w) => w.acc.keys.length === src.keys.length + 1);
+    if (elems.length === 0 || !elems.every((w) => isLiteralValue(w.value))) continue;
+    const line = elems[0].o.node.loc?.start.line ?? 0;
+    return `\`$${name}\` is a value of \`${src.container.display}\`, whose values are all a constant (line ${line}): the names are its keys, so this removes an entry that was never added`;
+  }
+  return undefined;
+}
+
+function strandsOuter(o: OwnedNode, acc: ContainerAccess, ws: ReturnType<typeof writesOf>, scope: FunctionScope, model: PhpFileModel, text: string): string | undefined {
+  // (Only on a container known to outlive its entries: a transient object's slots go with it.)
+  if (acc.keys.length < 2 || acc.container.candidate) return undefined;
+  const outer = acc.keys[0] as PhpNode;
+  // The outer key must be unbounded where it is removed and where entries are added under it.
+  if (keyVerdict(outer, o, { scope, text }).bounded) return undefined;
+  const adds = ws.filter((w) => w.acc.keys.length >= 2 && w.acc.keys[0] !== false && !keyVerdict(w.acc.keys[0] as PhpNode, w.o, { scope: w.scope, text }).bounded);
+  if (adds.length === 0) return undefined;
+  if (outerRemovedAfter(o, acc, scope, model)) return undefined;
+  // A function that always removes the whole slot of such a key (a per-key teardown such as a
+  // disconnect: `unset(C[$id])` on every call) ends the slot's life; the slot only waits for it.
+  const outerName = varName(outer);
+  for (const s of model.scopes) {
+    for (const x of s.owned) {
+      if (x.node.kind !== 'unset' || !isUnconditional(x)) continue;
+      for (const v of x.node.variables ?? []) {
+        const a = accessOf(v, s, model);
+        if (a?.container.key === acc.container.key && a.keys.length === 1 && a.keys[0] !== false && (sameExpr(a.keys[0], outer) || (!!outerName && varName(a.keys[0]) === outerName))) return undefined;
+      }
+    }
+  }
+  const src = clipText(text.slice(spanOf(outer)?.start ?? 0, spanOf(outer)?.end ?? 0));
+  return `this removes an inner entry but never the slot \`[${src}]\` it sits in, even once it is empty (entries are added under it on line ${adds[0].o.node.loc?.start.line ?? 0}): one empty slot per distinct key stays behind`;
+}
+
+function clipText(s: string): string {
+  const one = s.replace(/\s+/g, ' ').trim();
+  return one.length > 40 ? `${one.slice(0, 37)}…` : one;
+}
+
+/**
+ * Growth of a property of an object whose lifetime the model does not know, when the object's
+ * own removals cannot remove what the write adds (strandedEntries): the code shows that entries
+ * are per unit of work and meant to go while the object stays, and that they do not.
+ */
+export function candidateGrowths(model: PhpFileModel, text: string): ScopeGrowth[] {
+  if (!model.classes.some((c) => c.kind !== 'interface' && !c.longLived)) return [];
+  const cand = candidateModelOf(model);
+  return fileGrowths(cand, text).filter((sg) => sg.growth.access.container.candidate && !sg.bound && strandedEntries(sg.growth, cand));
+}
+
+/** The unset arguments failedRemovals reports. */
+function failedRemovalNodes(model: PhpFileModel, text: string): Set<PhpNode> {
+  return new Set(failedRemovals(model, text).map((r) => r.target));
+}
+
+/** Does every `unset` of c's entries in `scope` miss (failedRemovals)? */
+function onlyFailedRemovals(scope: FunctionScope, c: Container, model: PhpFileModel, failed: Set<PhpNode>): boolean {
+  let any = false;
+  for (const o of scope.owned) {
+    if (o.node.kind !== 'unset') continue;
+    for (const v of o.node.variables ?? []) {
+      const a = accessOf(v, scope, model);
+      if (a?.container.key !== c.key || a.keys.length === 0) continue;
+      if (!failed.has(v)) return false;
+      any = true;
+    }
+  }
+  return any;
 }

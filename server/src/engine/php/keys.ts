@@ -59,7 +59,7 @@ const ENTITY_NAME = /^(id|ids|uuid|guid|ip|ips|ipAddress|ip_address|token|email|
  * cache keyed by it holds every distinct input ever seen, and inputs are the traffic's
  * (user content, request values), not names of the code.
  */
-const DATA_NAME = /^(value|string|str|text|content|contents|html|subject|input|message|body|payload|markdown|plaintext|data)$/;
+const DATA_NAME = /^(value|string|str|text|content|contents|html|subject|input|message|body|payload|markdown|plaintext|data|script|sql|expression)$/;
 
 export function isEntityName(name: string): boolean {
   return ENTITY_NAME.test(name);
@@ -348,6 +348,10 @@ export function keyVerdict(key: PhpNode, at: OwnedNode, ctx: KeyContext, seen: S
       }
       const inner = requestOf(key, ctx);
       if (inner) return unbounded(inner);
+      // A helper of the class that returns the current coroutine, the clock or a fresh value
+      // (`static::getCoroutine()` returning `Fiber::getCurrent()`).
+      const helper = helperReturnReason(key, ctx);
+      if (helper) return unbounded(`keyed by \`${clip(text)}\`, which returns ${helper}`);
       return unbounded(`keyed by \`${clip(text)}\`, a call result: nothing limits the set of keys`);
     }
     case 'offsetlookup': {
@@ -369,6 +373,15 @@ export function keyVerdict(key: PhpNode, at: OwnedNode, ctx: KeyContext, seen: S
         return unbounded(`keyed by \`${clip(src())}\`: one entry per distinct ${prop}`);
       }
       return unbounded(`keyed by \`${clip(src())}\`, which is not a constant`);
+    }
+    case 'post':
+    case 'pre': {
+      // `C[$this->nextId++]`, `C[++self::$seq]`: a counter kept across calls, a new key on every call.
+      const w = key.what;
+      if (key.type === '+' && (w?.kind === 'propertylookup' || w?.kind === 'staticlookup')) {
+        return unbounded(`keyed by \`${clip(src())}\`, a counter kept across calls: a new key on every call`);
+      }
+      return unbounded(`keyed by \`${clip(src())}\`, a counter or computed value: nothing limits the set of keys`);
     }
     case 'variable': {
       const name = typeof key.name === 'string' ? key.name : undefined;
@@ -425,6 +438,53 @@ export function keyVerdict(key: PhpNode, at: OwnedNode, ctx: KeyContext, seen: S
     default:
       return unbounded(`keyed by \`${clip(src())}\`, which is not a constant`);
   }
+}
+
+/** The reason a call returns the current unit of work, the clock or a fresh value (`Fiber::getCurrent()`), or undefined. */
+function freshCallReason(n: PhpNode | null | undefined, text: string): string | undefined {
+  if (!n || n.kind !== 'call') return undefined;
+  const fn = callName(n);
+  const w = n.what;
+  const staticMethod = w?.kind === 'staticlookup' ? (nameOf(w.offset) ?? '').toLowerCase() : '';
+  const staticClass = w?.kind === 'staticlookup' ? (nameOf(w.what) ?? '') : '';
+  // Swoole's `Coroutine::getContext()`: the context object of the running coroutine.
+  const unit = UNIT_IDS[fn ?? ''] ?? UNIT_IDS[staticMethod] ?? (staticMethod === 'getcontext' && /(^|\\)Coroutine$/i.test(staticClass) ? UNIT_IDS.getcurrent : undefined);
+  const what = `\`${clip(sourceOf(text, n))}\``;
+  if (unit) return `${what}: ${unit}`;
+  if (fn && CLOCK[fn]) return `${what} (${CLOCK[fn].replace(/^keyed by [^:]*: /, '')})`;
+  if (fn && FRESH[fn] && !/one key per object/.test(FRESH[fn])) return `${what} (${FRESH[fn].replace(/^keyed by [^:]*: /, '')})`;
+  return undefined;
+}
+
+/**
+ * `static::getCoroutine()`, `self::now()`, `$this->currentFiber()`: a method of the same class
+ * whose returns include the current coroutine or fiber, the clock or a fresh value. The reason
+ * of the first such return, or undefined.
+ */
+function helperReturnReason(call: PhpNode, ctx: KeyContext): string | undefined {
+  const w = call.what;
+  const cls = ctx.scope.cls;
+  if (!cls || !w || w.offset?.kind !== 'identifier') return undefined;
+  const onSelf =
+    (w.kind === 'staticlookup' && (w.what?.kind === 'selfreference' || w.what?.kind === 'staticreference' || (w.what?.kind === 'name' && nameOf(w.what)?.toLowerCase() === cls.name.toLowerCase()))) ||
+    ((w.kind === 'propertylookup' || w.kind === 'nullsafepropertylookup') && isVar(w.what, 'this'));
+  if (!onSelf) return undefined;
+  const name = (nameOf(w.offset) ?? '').toLowerCase();
+  const method = (Array.isArray(cls.node.body) ? cls.node.body : []).find((m: PhpNode) => m?.kind === 'method' && (nameOf(m.name) ?? '').toLowerCase() === name);
+  if (!method?.body) return undefined;
+  let found: string | undefined;
+  const visit = (n: PhpNode) => {
+    if (found || !n || typeof n !== 'object') return;
+    if (n.kind === 'closure' || n.kind === 'arrowfunc' || n.kind === 'function' || n.kind === 'class') return;
+    if (n.kind === 'return') found = freshCallReason(n.expr, ctx.text);
+    for (const k of Object.keys(n)) {
+      if (k === 'loc') continue;
+      const v = n[k];
+      for (const x of Array.isArray(v) ? v : [v]) if (x && typeof x === 'object' && typeof x.kind === 'string') visit(x);
+    }
+  };
+  visit(method.body);
+  return found;
 }
 
 /** A parameter typed `Reflection*`, a variable assigned `new \ReflectionX(…)`, or a loop variable over a reflection list. */

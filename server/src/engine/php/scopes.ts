@@ -101,6 +101,12 @@ export interface PhpFileModel {
   uses: Map<string, string>;
   loops: WorkerLoop[];
   path?: string;
+  /**
+   * Set on a copy of the model (candidateModelOf): `$this->prop` of every class is a candidate
+   * container, whatever the object's lifetime. Used only where the code itself shows that the
+   * object outlives its entries (it removes them one by one).
+   */
+  anyObject?: boolean;
 }
 
 /** Type names that are not classes (declared types that say nothing of a property's class). */
@@ -523,6 +529,16 @@ export interface Container {
   cls?: ClassInfo;
   /** Why it is long-lived, for kinds whose lifetime needs explaining (singletons, loops, captures). */
   why?: string;
+  /** A property of an object whose lifetime the model does not know (a candidate model's `$this->prop`). */
+  candidate?: boolean;
+}
+
+/** Why a candidate container (a property of an object of unknown lifetime) is taken as outliving its entries. */
+export const CANDIDATE_WHY = 'the object removes its entries one at a time, so they are meant to go while the object lives on';
+
+/** A copy of the model in which `$this->prop` of every class is a (candidate) container. */
+export function candidateModelOf(model: PhpFileModel): PhpFileModel {
+  return { ...model, anyObject: true };
 }
 
 function declaredAsArray(prop: PhpNode | undefined): boolean {
@@ -601,11 +617,11 @@ export function containerOf(expr: PhpNode | null | undefined, scope: FunctionSco
     expr.what?.kind === 'variable' &&
     expr.what.name === 'this' &&
     expr.offset?.kind === 'identifier' &&
-    scope.cls?.longLived &&
+    (scope.cls?.longLived || (model.anyObject && scope.cls && scope.cls.kind !== 'interface')) &&
     !scope.isConstructor
   ) {
     const prop = nameOf(expr.offset) ?? '';
-    const cls = scope.cls;
+    const cls = scope.cls!;
     const decl = cls.props.get(prop);
     if (!decl && cls.staticProps.has(prop)) return null;
     return {
@@ -615,7 +631,8 @@ export function containerOf(expr: PhpNode | null | undefined, scope: FunctionSco
       decl,
       isArray: declaredAsArray(decl),
       cls,
-      why: cls.longLived,
+      why: cls.longLived ?? CANDIDATE_WHY,
+      ...(cls.longLived ? {} : { candidate: true }),
     };
   }
   if (

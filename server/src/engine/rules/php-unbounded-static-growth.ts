@@ -15,7 +15,7 @@
 // such finding reviewed was a boot-time registry or a cache of names (docs/accuracy.md).
 import { spanOf, type PhpNode } from '../php/parse';
 import { nameOf, sourceOf, type Container, type FunctionScope, type PhpFileModel } from '../php/scopes';
-import { fileGrowths, perRequestEvidence, strandedEntries, type Growth } from '../php/growth';
+import { candidateGrowths, failedRemovals, fileGrowths, perRequestEvidence, strandedEntries, type FailedRemoval, type Growth, type ScopeGrowth } from '../php/growth';
 import { reachAt, type Reach } from '../php/index';
 import { phpModelOf, type PhpModel } from '../php/model';
 import type { Fix, RawFinding, RelatedInfo, Rule, RuleContext, Severity } from '../types';
@@ -310,6 +310,14 @@ function judgedGrowths(ctx: RuleContext, model: PhpFileModel, index: PhpModel['i
       const evidence = reach.state === 'unknown' ? (perRequestEvidence(g, scope) ?? strandedEntries(g, model)) : undefined;
       out.push({ scope, g, reach, evidence, weak: reach.state === 'unknown' && !evidence });
     }
+    // Properties of objects of unknown lifetime whose own removals miss what is added: the
+    // removal code is the evidence (entries meant to go while the object stays).
+    for (const { scope, growth: g, registry } of candidateGrowths(model, ctx.doc.text) as ScopeGrowth[]) {
+      ctx.checkBudget();
+      if (registry || !spanOf(g.target)) continue;
+      const reach = reachAt(index, scope, g.at, model);
+      out.push({ scope, g, reach, evidence: reach.state === 'unknown' ? strandedEntries(g, { ...model, anyObject: true }) : undefined, weak: false });
+    }
     return out;
   });
 }
@@ -339,6 +347,38 @@ export function growthFindings(ctx: RuleContext, unproven: boolean): RawFinding[
   return findings;
 }
 
+/** `unset(…)` calls that cannot remove what the container's writes add (growth.ts failedRemovals). */
+function failedRemovalFindings(ctx: RuleContext, model: PhpFileModel, index: PhpModel['index']): RawFinding[] {
+  const out: RawFinding[] = [];
+  const seen = new Set<string>();
+  for (const r of failedRemovals(model, ctx.doc.text) as FailedRemoval[]) {
+    ctx.checkBudget();
+    const span = spanOf(r.target);
+    const c = r.access.container;
+    if (!span || seen.has(`${c.key}@${span.start}`)) continue;
+    seen.add(`${c.key}@${span.start}`);
+    const reach = reachAt(index, r.scope, r.at, model);
+    const life = c.candidate ? `a property whose entries the object removes one at a time (${c.why})` : `${lifetimeOf(c)}`;
+    const message = `This \`unset\` on \`${c.display}\` (${life}) cannot remove what its writes add: ${r.reason}. The entries it means to drop stay for as long as the object lives${reach.state === 'unreached' ? ' (Not reached from a request entry point of the workspace.)' : ''}.`;
+    out.push({
+      message,
+      range: ctx.lines.range(span.start, span.end),
+      hover: [
+        `**Removal that misses:** in \`${r.scope.displayName}\`, ${r.reason}.`,
+        '',
+        `**Container:** \`${c.display}\` — ${life}.`,
+        '',
+        reachLine(reach, `the code removes these entries one at a time, so they are meant to go while the container stays (${r.reason})`),
+        '',
+        '**What would fix it:** remove by the key the entry was added under (`array_search()` finds the key of a value; `foreach (C as $key => …)` or `array_keys()` gives the keys), and drop an outer slot once it is empty (`if (!C[$k]) { unset(C[$k]); }`).',
+      ].join('\n'),
+      related: relatedOf(c, ctx),
+      severity: ctx.profile === 'long-running' ? severityOfReach(reach) : undefined,
+    });
+  }
+  return out;
+}
+
 const rule: Rule = {
   meta: {
     id: 'php-unbounded-static-growth',
@@ -349,6 +389,11 @@ const rule: Rule = {
     defaultSeverity: { fpm: 'off', 'long-running': 'warning' },
     category: 'php-code',
   },
-  check: (ctx) => growthFindings(ctx, false),
+  check: (ctx) => {
+    const findings = growthFindings(ctx, false);
+    const pm = phpModelOf(ctx);
+    if (pm) findings.push(...failedRemovalFindings(ctx, pm.model, pm.index));
+    return findings;
+  },
 };
 export default rule;
