@@ -25,11 +25,12 @@ import phpTimerPerRequest from './rules/php-timer-per-request';
 import phpBufferedResultRetained from './rules/php-buffered-result-retained';
 import phpUncollectableCycle from './rules/php-uncollectable-cycle';
 import phpInstancePinned from './rules/php-instance-pinned';
+import phpUnboundedRecorder from './rules/php-unbounded-recorder';
 
 export const allRules: Rule[] = [cProcessHeapLeak, cRequestHeapLeak, cMismatchedFree, cDoubleFree, cRefcountLeak, fpmMaxRequests, iniMemoryLimitUnbounded,
   // configuration: the settings that decide whether a leak takes a server down
   iniMemoryLimitHigh, iniGcDisabled, mysqlndMemorySettings, rrWorkerRecyclingMissing, rrWorkerMemoryAboveLimit, swooleMaxRequestMissing, swooleMaxRequestIneffective, webmanMemoryMonitorOff, webmanMonitorMemoryLimitUnbounded, octaneMaxRequestsDisabled,
-  phpUnboundedStaticGrowth, phpUnprovenStaticGrowth, phpListenerPerRequest, phpTimerPerRequest, phpBufferedResultRetained, phpUncollectableCycle, phpInstancePinned];
+  phpUnboundedStaticGrowth, phpUnprovenStaticGrowth, phpListenerPerRequest, phpTimerPerRequest, phpBufferedResultRetained, phpUncollectableCycle, phpInstancePinned, phpUnboundedRecorder];
 
 const byId = new Map(allRules.map((r) => [r.meta.id, r]));
 
