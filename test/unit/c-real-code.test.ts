@@ -264,3 +264,135 @@ ruleTester(
     },
   ],
 );
+
+// A zval's address given to a callee that only reads it (a summarised helper, the function name
+// and arguments of call_user_function, a property update, which adds a reference of its own):
+// the caller still owns its value.
+ruleTester(
+  'c-refcount-leak',
+  [
+    {
+      name: 'the function-name zval released after call_user_function',
+      code: src(
+        'static void f(zval *obj)',
+        '{',
+        '    zval fname, rv;',
+        '    ZVAL_STRING(&fname, "name");',
+        '    if (call_user_function(NULL, obj, &fname, &rv, 0, NULL) == SUCCESS) {',
+        '        zval_ptr_dtor(&rv);',
+        '    }',
+        '    zval_ptr_dtor(&fname);',
+        '}',
+      ),
+    },
+    {
+      name: 'a helper reading the zval, then the zval released',
+      code: src(
+        'static long peek(zval *v)',
+        '{',
+        '    return Z_LVAL_P(v);',
+        '}',
+        'static long f(zval *obj)',
+        '{',
+        '    zval rv;',
+        '    long n;',
+        '    zend_call_method_with_0_params(Z_OBJ_P(obj), Z_OBJCE_P(obj), NULL, "n", &rv);',
+        '    n = peek(&rv);',
+        '    zval_ptr_dtor(&rv);',
+        '    return n;',
+        '}',
+      ),
+    },
+    {
+      name: 'an array given to zend_update_property, then released',
+      code: src(
+        'static void f(zval *obj)',
+        '{',
+        '    zval arr;',
+        '    array_init(&arr);',
+        '    zend_update_property(NULL, obj, ZEND_STRL("items"), &arr);',
+        '    zval_ptr_dtor(&arr);',
+        '}',
+      ),
+    },
+  ],
+  [
+    {
+      name: 'the function-name zval of call_user_function never released',
+      code: src(
+        'static void f(zval *obj)',
+        '{',
+        '    zval fname, rv;',
+        '    ZVAL_STRING(&fname, "name");',
+        '    if (call_user_function(NULL, obj, &fname, &rv, 0, NULL) == SUCCESS) {',
+        '        zval_ptr_dtor(&rv);',
+        '    }',
+        '}',
+      ),
+      errors: [{ message: ['ZVAL_STRING(&fname, "name") takes a reference (refcount + 1) held by `fname` that is never released (zval_ptr_dtor)'] }],
+    },
+    {
+      name: 'a helper reading the zval does not take it',
+      code: src(
+        'static long peek(zval *v)',
+        '{',
+        '    return Z_LVAL_P(v);',
+        '}',
+        'static long f(zval *obj)',
+        '{',
+        '    zval rv;',
+        '    zend_call_method_with_0_params(Z_OBJ_P(obj), Z_OBJCE_P(obj), NULL, "n", &rv);',
+        '    return peek(&rv);',
+        '}',
+      ),
+      errors: [{ message: ['held by `rv` that is never released (zval_ptr_dtor)'] }],
+    },
+    {
+      name: 'zend_update_property adds its own reference: the local one is still to drop',
+      code: src(
+        'static void f(zval *obj)',
+        '{',
+        '    zval arr;',
+        '    array_init(&arr);',
+        '    zend_update_property(NULL, obj, ZEND_STRL("items"), &arr);',
+        '}',
+      ),
+      errors: [{ message: ['array_init(&arr) takes a reference (refcount + 1) held by `arr` that is never released (zval_ptr_dtor)'] }],
+    },
+    {
+      name: 'add_property_zval adds its own reference too',
+      code: src('PHP_FUNCTION(a)', '{', '    zval arr;', '    array_init(&arr);', '    add_property_zval(return_value, "items", &arr);', '}'),
+      errors: [{ message: ['held by `arr` that is never released (zval_ptr_dtor)'] }],
+    },
+  ],
+);
+
+ruleTester(
+  'c-request-heap-leak',
+  [
+    {
+      name: 'zend_update_property_str keeps the caller\'s string: released after',
+      code: src(
+        'static void f(zval *obj, double d)',
+        '{',
+        '    zend_string *s = _php_math_number_format_ex(d, 0, "", 0, "", 0);',
+        '    zend_update_property_str(NULL, obj, ZEND_STRL("v"), s);',
+        '    zend_string_release(s);',
+        '}',
+      ),
+    },
+  ],
+  [
+    {
+      name: 'zend_update_property_str does not take the string',
+      code: src(
+        'static void f(zval *obj, double d)',
+        '{',
+        '    zend_string *s = _php_math_number_format_ex(d, 0, "", 0, "", 0);',
+        '    zend_update_property_str(NULL, obj, ZEND_STRL("v"), s);',
+        '}',
+      ),
+      errors: [{ message: ['`s` = _php_math_number_format_ex(d, 0, "", 0, "", 0) is never released (zend_string_release)'] }],
+    },
+  ],
+);

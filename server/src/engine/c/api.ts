@@ -348,6 +348,9 @@ export const ALLOCATORS: Record<string, Allocator> = {
   php_string_toupper: { family: 'zend-string' },
   zend_string_tolower_ex: { family: ['zend-string', 'zend-string-persistent'], persistentArg: 1 },
   php_basename: { family: 'zend-string' },
+  /** number_format()'s helpers: a fresh string (PHP 7+; PHP 5 returned an emalloc'd char *, also request memory). */
+  _php_math_number_format: { family: 'zend-string' },
+  _php_math_number_format_ex: { family: 'zend-string' },
   php_url_parse: { family: 'zend-request', release: 'php_url_free' },
   php_url_parse_ex: { family: 'zend-request', release: 'php_url_free' },
   php_url_parse_ex2: { family: 'zend-request', release: 'php_url_free' },
@@ -461,7 +464,6 @@ export const TRANSFERS: Record<string, Transfer> = {
   add_assoc_zval_ex: { arg: 3 },
   add_next_index_zval: { arg: 1 },
   add_index_zval: { arg: 2 },
-  add_property_zval: { arg: 2 },
   zend_hash_update: { arg: 2 },
   zend_hash_str_update: { arg: 3 },
   zend_hash_index_update: { arg: 2 },
@@ -567,6 +569,12 @@ export const READERS = new Set<string>([
   'recvfrom', 'sendto', 'inet_pton', 'inet_ntop', 'connect', 'bind', 'gethostbyname', 'strerror_r', 'fgets',
   'strcoll', 'strpbrk', 'strtoll', 'strtoull', 'qsort', 'bsearch', 'fputc', 'fflush', 'fseek', 'ftell', 'feof', 'ferror',
   'ZEND_STRL', 'ZEND_STRS', 'ZSTR_IS_INTERNED', 'zend_string_addref', 'zend_hash_str_find_ptr_lc', 'zend_string_equals_cstr',
+  'ZSTR_HASH', 'Z_OBJ_HANDLE', 'Z_OBJ_HANDLE_P', 'Z_RES_HANDLE', 'Z_RES_HANDLE_P',
+  // Properties: the object's write_property handler adds a reference of its own (or copies), so the
+  // caller keeps its zval / zend_string and still releases it (unlike add_property_str, a transfer).
+  'zend_update_property', 'zend_update_property_ex', 'zend_update_property_str', 'zend_update_static_property',
+  'zend_update_static_property_ex', 'zend_update_static_property_str', 'zend_update_static_property_string',
+  'zend_update_static_property_stringl', 'add_property_zval', 'add_property_zval_ex',
 ]);
 
 /** Statement-like macros and calls that return from the function. */

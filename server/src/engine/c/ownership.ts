@@ -1639,7 +1639,8 @@ class UnitAnalyzer {
           // handled below
         } else if (i === copied) {
           this.eval(a, st, 'transfer'); // PHP 5: ZVAL_STRING(&z, s, 0) takes ownership of s
-        } else this.eval(a, st, 'read');
+        } else if (!this.isZvalAddress(a, st)) this.eval(a, st, 'read');
+        // (`call_user_function(…, &fname, &rv, 1, &arg)`: the function name and the arguments are only read.)
       });
       const family = familyOf(alloc, args);
       if (alloc.outArg !== undefined) {
@@ -1699,7 +1700,10 @@ class UnitAnalyzer {
       args.forEach((a, i) => {
         const eff = sum.params[i];
         if (!eff) this.eval(a, st, 'escape');
-        else if (eff.kind === 'read') this.eval(a, st, 'read');
+        // `helper(&zv)` of a parameter the helper only reads: the zval keeps its reference.
+        else if (eff.kind === 'read') {
+          if (!this.isZvalAddress(a, st)) this.eval(a, st, 'read');
+        }
         else if (eff.kind === 'transfer') this.eval(a, st, 'transfer');
         else this.release(n, fn, a, st, eff.families);
       });
