@@ -396,3 +396,53 @@ ruleTester(
     },
   ],
 );
+
+// A zval the caller passed (return_value, a `zval *` parameter) filled here: handed over at the
+// exits, lost when a scalar is stored over it first (RETURN_FALSE, ZVAL_UNDEF).
+ruleTester(
+  'c-refcount-leak',
+  [
+    {
+      name: 'array_init(return_value) returned normally',
+      code: src('PHP_FUNCTION(a)', '{', '    array_init(return_value);', '    add_next_index_long(return_value, 1);', '}'),
+    },
+    {
+      name: 'return_value released before RETURN_FALSE',
+      code: src(
+        'PHP_FUNCTION(a)',
+        '{',
+        '    array_init(return_value);',
+        '    if (ZEND_NUM_ARGS()) {',
+        '        zval_ptr_dtor(return_value);',
+        '        RETURN_FALSE;',
+        '    }',
+        '}',
+      ),
+    },
+    {
+      name: 'a zval parameter released before ZVAL_UNDEF',
+      code: src('static void fill(zval *out, int bad)', '{', '    array_init(out);', '    if (bad) {', '        zval_ptr_dtor(out);', '        ZVAL_UNDEF(out);', '    }', '}'),
+    },
+    {
+      name: 'a local zval handed over before ZVAL_UNDEF',
+      code: src('static void f(zval *arr)', '{', '    zval v;', '    ZVAL_STRING(&v, "x");', '    add_next_index_zval(arr, &v);', '    ZVAL_UNDEF(&v);', '}'),
+    },
+  ],
+  [
+    {
+      name: 'RETURN_FALSE over an array made in return_value',
+      code: src('PHP_FUNCTION(a)', '{', '    array_init(return_value);', '    if (ZEND_NUM_ARGS()) {', '        RETURN_FALSE;', '    }', '}'),
+      errors: [{ message: ['array_init(return_value) takes a reference (refcount + 1) held by `return_value` that is not released (zval_ptr_dtor) before `return_value` is overwritten on line 5'] }],
+    },
+    {
+      name: 'ZVAL_UNDEF over an array made in a zval parameter',
+      code: src('static void fill(zval *out, int bad)', '{', '    array_init(out);', '    if (bad) {', '        ZVAL_UNDEF(out);', '    }', '}'),
+      errors: [{ message: ['held by `out` that is not released (zval_ptr_dtor) before `out` is overwritten on line 5'] }],
+    },
+    {
+      name: 'ZVAL_NULL over a string in a local zval',
+      code: src('static void f(void)', '{', '    zval v;', '    ZVAL_STRING(&v, "x");', '    ZVAL_NULL(&v);', '}'),
+      errors: [{ message: ['held by `v` that is not released (zval_ptr_dtor) before `v` is overwritten on line 5'] }],
+    },
+  ],
+);

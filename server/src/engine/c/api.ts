@@ -577,6 +577,14 @@ export const READERS = new Set<string>([
   'zend_update_static_property_stringl', 'add_property_zval', 'add_property_zval_ex',
 ]);
 
+/**
+ * Macros storing a scalar into a zval (`ZVAL_UNDEF(&z)`, `ZVAL_NULL(zv)`): a counted value the
+ * zval held before is dropped without being released.
+ */
+export const ZVAL_SCALAR_SETTERS = new Set<string>([
+  'ZVAL_UNDEF', 'ZVAL_NULL', 'ZVAL_FALSE', 'ZVAL_TRUE', 'ZVAL_BOOL', 'ZVAL_LONG', 'ZVAL_DOUBLE',
+]);
+
 /** Statement-like macros and calls that return from the function. */
 export const RETURNING_MACROS = new Set<string>([
   'RETURN_TRUE', 'RETURN_FALSE', 'RETURN_NULL', 'RETURN_BOOL', 'RETURN_LONG', 'RETURN_DOUBLE', 'RETURN_EMPTY_STRING',
