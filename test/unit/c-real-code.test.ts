@@ -446,3 +446,55 @@ ruleTester(
     },
   ],
 );
+
+// zend_error(E_ERROR, …) bails out of the request: nothing after it runs. Other types return.
+ruleTester(
+  'c-request-heap-leak',
+  [
+    {
+      name: 'the path through zend_error(E_ERROR) ends there',
+      code: src(
+        'PHP_FUNCTION(a)',
+        '{',
+        '    zend_string *s = zend_string_alloc(8, 0);',
+        '    if (ZEND_NUM_ARGS()) {',
+        '        zend_error(E_ERROR, "overflow");',
+        '        return;',
+        '    }',
+        '    RETURN_STR(s);',
+        '}',
+      ),
+    },
+    {
+      name: 'php_error_docref(NULL, E_ERROR, …) too',
+      code: src(
+        'PHP_FUNCTION(a)',
+        '{',
+        '    zend_string *s = zend_string_alloc(8, 0);',
+        '    if (ZEND_NUM_ARGS()) {',
+        '        php_error_docref(NULL, E_ERROR, "overflow");',
+        '        return;',
+        '    }',
+        '    RETURN_STR(s);',
+        '}',
+      ),
+    },
+  ],
+  [
+    {
+      name: 'zend_error(E_WARNING) returns: the early return leaks',
+      code: src(
+        'PHP_FUNCTION(a)',
+        '{',
+        '    zend_string *s = zend_string_alloc(8, 0);',
+        '    if (ZEND_NUM_ARGS()) {',
+        '        zend_error(E_WARNING, "overflow");',
+        '        return;',
+        '    }',
+        '    RETURN_STR(s);',
+        '}',
+      ),
+      errors: [{ message: ['is not released (zend_string_release) on the path through line 6'] }],
+    },
+  ],
+);

@@ -608,6 +608,14 @@ export const NORETURN = new Set<string>([
   'zend_out_of_memory', 'zend_error_noreturn_unchecked', 'php_error_noreturn',
 ]);
 
+/**
+ * Error calls that bail out when their type argument (this index) is a fatal error no handler can
+ * catch: `zend_error(E_ERROR, …)` longjmps out of the request like zend_error_noreturn, so the code
+ * after it never runs (the request heap is wiped by the bail-out). Other types return normally.
+ */
+export const FATAL_ERROR_CALLS: Record<string, number> = { zend_error: 0, php_error_docref: 1, php_error_docref1: 2, php_error_docref2: 3 };
+export const FATAL_ERROR_TYPES = new Set<string>(['E_ERROR', 'E_CORE_ERROR', 'E_COMPILE_ERROR', 'E_PARSE']);
+
 /** Statement macros opening a loop whose body is the following block (closed by *_FOREACH_END()). */
 export function isForeachMacro(name: string): boolean {
   return /^ZEND_HASH_(MAP_|PACKED_)?(REVERSE_)?FOREACH/.test(name) && !name.endsWith('_END');
