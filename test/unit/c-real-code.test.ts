@@ -424,6 +424,36 @@ ruleTester(
       code: src('static void fill(zval *out, int bad)', '{', '    array_init(out);', '    if (bad) {', '        zval_ptr_dtor(out);', '        ZVAL_UNDEF(out);', '    }', '}'),
     },
     {
+      name: 'PHP 5: ZVAL_STRING(&z, "literal", 0) points at the literal (no reference to release)',
+      code: src(
+        'static void f(zval *obj)',
+        '{',
+        '    zval fname, *rv = NULL;',
+        '    ZVAL_STRING(&fname, "name", 0);',
+        '    if (call_user_function_ex(NULL, &obj, &fname, &rv, 0, NULL, 1, NULL) == SUCCESS && rv) {',
+        '        zval_ptr_dtor(&rv);',
+        '    }',
+        '}',
+      ),
+    },
+    {
+      name: 'a call\'s result in return_value may be a scalar: RETVAL_TRUE over it is not reported',
+      code: src(
+        'PHP_FUNCTION(a)',
+        '{',
+        '    zval fn;',
+        '    ZVAL_STRING(&fn, "f");',
+        '    call_user_function(NULL, NULL, &fn, return_value, 0, NULL);',
+        '    zval_ptr_dtor(&fn);',
+        '    RETVAL_TRUE;',
+        '}',
+      ),
+    },
+    {
+      name: 'a call\'s return value (maybe a scalar) cleared with ZVAL_UNDEF is not reported as overwritten',
+      code: src('static void f(zval *fn)', '{', '    zval rv;', '    call_user_function(NULL, NULL, fn, &rv, 0, NULL);', '    ZVAL_UNDEF(&rv);', '}'),
+    },
+    {
       name: 'a local zval handed over before ZVAL_UNDEF',
       code: src('static void f(zval *arr)', '{', '    zval v;', '    ZVAL_STRING(&v, "x");', '    add_next_index_zval(arr, &v);', '    ZVAL_UNDEF(&v);', '}'),
     },

@@ -585,6 +585,16 @@ export const ZVAL_SCALAR_SETTERS = new Set<string>([
   'ZVAL_UNDEF', 'ZVAL_NULL', 'ZVAL_FALSE', 'ZVAL_TRUE', 'ZVAL_BOOL', 'ZVAL_LONG', 'ZVAL_DOUBLE',
 ]);
 
+/**
+ * Allocator rows that always store a counted value (an array, an object, a string) into their
+ * zval (unlike a call's return value, or ZVAL_COPY's copy, which may be a scalar): storing over
+ * such a zval before releasing it loses that value.
+ */
+export const ZVAL_MAKERS = new Set<string>([
+  'array_init', 'array_init_size', 'object_init_ex', 'object_init', 'ZVAL_STRING', 'ZVAL_STRINGL', 'ZVAL_NEW_ARR',
+  'ZVAL_ARR_COPY', 'ZVAL_STR_COPY',
+]);
+
 /** Statement-like macros and calls that return from the function. */
 export const RETURNING_MACROS = new Set<string>([
   'RETURN_TRUE', 'RETURN_FALSE', 'RETURN_NULL', 'RETURN_BOOL', 'RETURN_LONG', 'RETURN_DOUBLE', 'RETURN_EMPTY_STRING',

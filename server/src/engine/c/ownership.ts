@@ -25,6 +25,7 @@ import {
   NORETURN,
   READERS,
   TRANSFERS,
+  ZVAL_MAKERS,
   ZVAL_SCALAR_SETTERS,
   ZVAL_TYPE_TESTS,
   type Allocator,
@@ -711,7 +712,7 @@ class UnitAnalyzer {
     const sid = st.vars.get(variable);
     if (sid === undefined || st.sites.get(sid) !== 'A') return;
     const site = this.sites[sid];
-    if (site.family !== 'zval-ref' || site.param !== undefined || ALLOCATORS[site.fn]?.outArg === undefined) return;
+    if (site.family !== 'zval-ref' || site.param !== undefined || !ZVAL_MAKERS.has(site.fn)) return;
     if ([...st.vars].some(([v, x]) => v !== variable && x === sid)) return;
     this.leak(sid, { kind: 'overwrite', node: at });
     st.sites.set(sid, 'L');
@@ -1680,7 +1681,8 @@ class UnitAnalyzer {
         } else if (!this.isZvalAddress(a, st)) this.eval(a, st, 'read');
         // (`call_user_function(…, &fname, &rv, 1, &arg)`: the function name and the arguments are only read.)
       });
-      const family = familyOf(alloc, args);
+      // PHP 5: ZVAL_STRING(&z, "literal", 0) lets the zval point at the string: no new reference.
+      const family = copied >= 0 && alloc.outArg !== undefined ? undefined : familyOf(alloc, args);
       if (alloc.outArg !== undefined) {
         const a = strip(args[alloc.outArg]);
         const v = a?.type === 'pointer_expression' && a.childForFieldName('operator')?.text === '&' ? strip(a.childForFieldName('argument')) : null;
@@ -1694,7 +1696,7 @@ class UnitAnalyzer {
           st.vars.set(v.text, s.id);
           st.sites.set(s.id, 'A');
           this.forget(st, v.text);
-        } else if (family === 'zval-ref' && a?.type === 'identifier' && this.callerZval(a.text)) {
+        } else if (family === 'zval-ref' && ZVAL_MAKERS.has(fn) && a?.type === 'identifier' && this.callerZval(a.text)) {
           // array_init(return_value), object_init_ex(zv, ce) on a `zval *zv` parameter: the caller's zval
           // now holds a value this function made (handed over at the exits, lost if overwritten first).
           const s = this.site(n, callee, fn, family, a.text, alloc, args);
