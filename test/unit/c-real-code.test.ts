@@ -323,3 +323,267 @@ ruleTester(
     },
   ],
 );
+
+// A zval's address given to a callee that only reads it (a summarised helper, the function name
+// and arguments of call_user_function, a property update, which adds a reference of its own):
+// the caller still owns its value.
+ruleTester(
+  'c-refcount-leak',
+  [
+    {
+      name: 'the function-name zval released after call_user_function',
+      code: src(
+        'static void f(zval *obj)',
+        '{',
+        '    zval fname, rv;',
+        '    ZVAL_STRING(&fname, "name");',
+        '    if (call_user_function(NULL, obj, &fname, &rv, 0, NULL) == SUCCESS) {',
+        '        zval_ptr_dtor(&rv);',
+        '    }',
+        '    zval_ptr_dtor(&fname);',
+        '}',
+      ),
+    },
+    {
+      name: 'a helper reading the zval, then the zval released',
+      code: src(
+        'static long peek(zval *v)',
+        '{',
+        '    return Z_LVAL_P(v);',
+        '}',
+        'static long f(zval *obj)',
+        '{',
+        '    zval rv;',
+        '    long n;',
+        '    zend_call_method_with_0_params(Z_OBJ_P(obj), Z_OBJCE_P(obj), NULL, "n", &rv);',
+        '    n = peek(&rv);',
+        '    zval_ptr_dtor(&rv);',
+        '    return n;',
+        '}',
+      ),
+    },
+    {
+      name: 'an array given to zend_update_property, then released',
+      code: src(
+        'static void f(zval *obj)',
+        '{',
+        '    zval arr;',
+        '    array_init(&arr);',
+        '    zend_update_property(NULL, obj, ZEND_STRL("items"), &arr);',
+        '    zval_ptr_dtor(&arr);',
+        '}',
+      ),
+    },
+  ],
+  [
+    {
+      name: 'the function-name zval of call_user_function never released',
+      code: src(
+        'static void f(zval *obj)',
+        '{',
+        '    zval fname, rv;',
+        '    ZVAL_STRING(&fname, "name");',
+        '    if (call_user_function(NULL, obj, &fname, &rv, 0, NULL) == SUCCESS) {',
+        '        zval_ptr_dtor(&rv);',
+        '    }',
+        '}',
+      ),
+      errors: [{ message: ['ZVAL_STRING(&fname, "name") takes a reference (refcount + 1) held by `fname` that is never released (zval_ptr_dtor)'] }],
+    },
+    {
+      name: 'a helper reading the zval does not take it',
+      code: src(
+        'static long peek(zval *v)',
+        '{',
+        '    return Z_LVAL_P(v);',
+        '}',
+        'static long f(zval *obj)',
+        '{',
+        '    zval rv;',
+        '    zend_call_method_with_0_params(Z_OBJ_P(obj), Z_OBJCE_P(obj), NULL, "n", &rv);',
+        '    return peek(&rv);',
+        '}',
+      ),
+      errors: [{ message: ['held by `rv` that is never released (zval_ptr_dtor)'] }],
+    },
+    {
+      name: 'zend_update_property adds its own reference: the local one is still to drop',
+      code: src(
+        'static void f(zval *obj)',
+        '{',
+        '    zval arr;',
+        '    array_init(&arr);',
+        '    zend_update_property(NULL, obj, ZEND_STRL("items"), &arr);',
+        '}',
+      ),
+      errors: [{ message: ['array_init(&arr) takes a reference (refcount + 1) held by `arr` that is never released (zval_ptr_dtor)'] }],
+    },
+    {
+      name: 'add_property_zval adds its own reference too',
+      code: src('PHP_FUNCTION(a)', '{', '    zval arr;', '    array_init(&arr);', '    add_property_zval(return_value, "items", &arr);', '}'),
+      errors: [{ message: ['held by `arr` that is never released (zval_ptr_dtor)'] }],
+    },
+  ],
+);
+
+ruleTester(
+  'c-request-heap-leak',
+  [
+    {
+      name: 'zend_update_property_str keeps the caller\'s string: released after',
+      code: src(
+        'static void f(zval *obj, double d)',
+        '{',
+        '    zend_string *s = _php_math_number_format_ex(d, 0, "", 0, "", 0);',
+        '    zend_update_property_str(NULL, obj, ZEND_STRL("v"), s);',
+        '    zend_string_release(s);',
+        '}',
+      ),
+    },
+  ],
+  [
+    {
+      name: 'zend_update_property_str does not take the string',
+      code: src(
+        'static void f(zval *obj, double d)',
+        '{',
+        '    zend_string *s = _php_math_number_format_ex(d, 0, "", 0, "", 0);',
+        '    zend_update_property_str(NULL, obj, ZEND_STRL("v"), s);',
+        '}',
+      ),
+      errors: [{ message: ['`s` = _php_math_number_format_ex(d, 0, "", 0, "", 0) is never released (zend_string_release)'] }],
+    },
+  ],
+);
+
+// A zval the caller passed (return_value, a `zval *` parameter) filled here: handed over at the
+// exits, lost when a scalar is stored over it first (RETURN_FALSE, ZVAL_UNDEF).
+ruleTester(
+  'c-refcount-leak',
+  [
+    {
+      name: 'array_init(return_value) returned normally',
+      code: src('PHP_FUNCTION(a)', '{', '    array_init(return_value);', '    add_next_index_long(return_value, 1);', '}'),
+    },
+    {
+      name: 'return_value released before RETURN_FALSE',
+      code: src(
+        'PHP_FUNCTION(a)',
+        '{',
+        '    array_init(return_value);',
+        '    if (ZEND_NUM_ARGS()) {',
+        '        zval_ptr_dtor(return_value);',
+        '        RETURN_FALSE;',
+        '    }',
+        '}',
+      ),
+    },
+    {
+      name: 'a zval parameter released before ZVAL_UNDEF',
+      code: src('static void fill(zval *out, int bad)', '{', '    array_init(out);', '    if (bad) {', '        zval_ptr_dtor(out);', '        ZVAL_UNDEF(out);', '    }', '}'),
+    },
+    {
+      name: 'PHP 5: ZVAL_STRING(&z, "literal", 0) points at the literal (no reference to release)',
+      code: src(
+        'static void f(zval *obj)',
+        '{',
+        '    zval fname, *rv = NULL;',
+        '    ZVAL_STRING(&fname, "name", 0);',
+        '    if (call_user_function_ex(NULL, &obj, &fname, &rv, 0, NULL, 1, NULL) == SUCCESS && rv) {',
+        '        zval_ptr_dtor(&rv);',
+        '    }',
+        '}',
+      ),
+    },
+    {
+      name: 'a call\'s result in return_value may be a scalar: RETVAL_TRUE over it is not reported',
+      code: src(
+        'PHP_FUNCTION(a)',
+        '{',
+        '    zval fn;',
+        '    ZVAL_STRING(&fn, "f");',
+        '    call_user_function(NULL, NULL, &fn, return_value, 0, NULL);',
+        '    zval_ptr_dtor(&fn);',
+        '    RETVAL_TRUE;',
+        '}',
+      ),
+    },
+    {
+      name: 'a call\'s return value (maybe a scalar) cleared with ZVAL_UNDEF is not reported as overwritten',
+      code: src('static void f(zval *fn)', '{', '    zval rv;', '    call_user_function(NULL, NULL, fn, &rv, 0, NULL);', '    ZVAL_UNDEF(&rv);', '}'),
+    },
+    {
+      name: 'a local zval handed over before ZVAL_UNDEF',
+      code: src('static void f(zval *arr)', '{', '    zval v;', '    ZVAL_STRING(&v, "x");', '    add_next_index_zval(arr, &v);', '    ZVAL_UNDEF(&v);', '}'),
+    },
+  ],
+  [
+    {
+      name: 'RETURN_FALSE over an array made in return_value',
+      code: src('PHP_FUNCTION(a)', '{', '    array_init(return_value);', '    if (ZEND_NUM_ARGS()) {', '        RETURN_FALSE;', '    }', '}'),
+      errors: [{ message: ['array_init(return_value) takes a reference (refcount + 1) held by `return_value` that is not released (zval_ptr_dtor) before `return_value` is overwritten on line 5'] }],
+    },
+    {
+      name: 'ZVAL_UNDEF over an array made in a zval parameter',
+      code: src('static void fill(zval *out, int bad)', '{', '    array_init(out);', '    if (bad) {', '        ZVAL_UNDEF(out);', '    }', '}'),
+      errors: [{ message: ['held by `out` that is not released (zval_ptr_dtor) before `out` is overwritten on line 5'] }],
+    },
+    {
+      name: 'ZVAL_NULL over a string in a local zval',
+      code: src('static void f(void)', '{', '    zval v;', '    ZVAL_STRING(&v, "x");', '    ZVAL_NULL(&v);', '}'),
+      errors: [{ message: ['held by `v` that is not released (zval_ptr_dtor) before `v` is overwritten on line 5'] }],
+    },
+  ],
+);
+
+// zend_error(E_ERROR, …) bails out of the request: nothing after it runs. Other types return.
+ruleTester(
+  'c-request-heap-leak',
+  [
+    {
+      name: 'the path through zend_error(E_ERROR) ends there',
+      code: src(
+        'PHP_FUNCTION(a)',
+        '{',
+        '    zend_string *s = zend_string_alloc(8, 0);',
+        '    if (ZEND_NUM_ARGS()) {',
+        '        zend_error(E_ERROR, "overflow");',
+        '        return;',
+        '    }',
+        '    RETURN_STR(s);',
+        '}',
+      ),
+    },
+    {
+      name: 'php_error_docref(NULL, E_ERROR, …) too',
+      code: src(
+        'PHP_FUNCTION(a)',
+        '{',
+        '    zend_string *s = zend_string_alloc(8, 0);',
+        '    if (ZEND_NUM_ARGS()) {',
+        '        php_error_docref(NULL, E_ERROR, "overflow");',
+        '        return;',
+        '    }',
+        '    RETURN_STR(s);',
+        '}',
+      ),
+    },
+  ],
+  [
+    {
+      name: 'zend_error(E_WARNING) returns: the early return leaks',
+      code: src(
+        'PHP_FUNCTION(a)',
+        '{',
+        '    zend_string *s = zend_string_alloc(8, 0);',
+        '    if (ZEND_NUM_ARGS()) {',
+        '        zend_error(E_WARNING, "overflow");',
+        '        return;',
+        '    }',
+        '    RETURN_STR(s);',
+        '}',
+      ),
+      errors: [{ message: ['is not released (zend_string_release) on the path through line 6'] }],
+    },
+  ],
+);

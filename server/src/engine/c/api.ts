@@ -403,6 +403,9 @@ export const ALLOCATORS: Record<string, Allocator> = {
   php_string_toupper: { family: 'zend-string' },
   zend_string_tolower_ex: { family: ['zend-string', 'zend-string-persistent'], persistentArg: 1 },
   php_basename: { family: 'zend-string' },
+  /** number_format()'s helpers: a fresh string (PHP 7+; PHP 5 returned an emalloc'd char *, also request memory). */
+  _php_math_number_format: { family: 'zend-string' },
+  _php_math_number_format_ex: { family: 'zend-string' },
   php_url_parse: { family: 'zend-request', release: 'php_url_free' },
   php_url_parse_ex: { family: 'zend-request', release: 'php_url_free' },
   php_url_parse_ex2: { family: 'zend-request', release: 'php_url_free' },
@@ -516,7 +519,6 @@ export const TRANSFERS: Record<string, Transfer> = {
   add_assoc_zval_ex: { arg: 3 },
   add_next_index_zval: { arg: 1 },
   add_index_zval: { arg: 2 },
-  add_property_zval: { arg: 2 },
   zend_hash_update: { arg: 2 },
   zend_hash_str_update: { arg: 3 },
   zend_hash_index_update: { arg: 2 },
@@ -622,6 +624,30 @@ export const READERS = new Set<string>([
   'recvfrom', 'sendto', 'inet_pton', 'inet_ntop', 'connect', 'bind', 'gethostbyname', 'strerror_r', 'fgets',
   'strcoll', 'strpbrk', 'strtoll', 'strtoull', 'qsort', 'bsearch', 'fputc', 'fflush', 'fseek', 'ftell', 'feof', 'ferror',
   'ZEND_STRL', 'ZEND_STRS', 'ZSTR_IS_INTERNED', 'zend_string_addref', 'zend_hash_str_find_ptr_lc', 'zend_string_equals_cstr',
+  'ZSTR_HASH', 'Z_OBJ_HANDLE', 'Z_OBJ_HANDLE_P', 'Z_RES_HANDLE', 'Z_RES_HANDLE_P',
+  // Properties: the object's write_property handler adds a reference of its own (or copies), so the
+  // caller keeps its zval / zend_string and still releases it (unlike add_property_str, a transfer).
+  'zend_update_property', 'zend_update_property_ex', 'zend_update_property_str', 'zend_update_static_property',
+  'zend_update_static_property_ex', 'zend_update_static_property_str', 'zend_update_static_property_string',
+  'zend_update_static_property_stringl', 'add_property_zval', 'add_property_zval_ex',
+]);
+
+/**
+ * Macros storing a scalar into a zval (`ZVAL_UNDEF(&z)`, `ZVAL_NULL(zv)`): a counted value the
+ * zval held before is dropped without being released.
+ */
+export const ZVAL_SCALAR_SETTERS = new Set<string>([
+  'ZVAL_UNDEF', 'ZVAL_NULL', 'ZVAL_FALSE', 'ZVAL_TRUE', 'ZVAL_BOOL', 'ZVAL_LONG', 'ZVAL_DOUBLE',
+]);
+
+/**
+ * Allocator rows that always store a counted value (an array, an object, a string) into their
+ * zval (unlike a call's return value, or ZVAL_COPY's copy, which may be a scalar): storing over
+ * such a zval before releasing it loses that value.
+ */
+export const ZVAL_MAKERS = new Set<string>([
+  'array_init', 'array_init_size', 'object_init_ex', 'object_init', 'ZVAL_STRING', 'ZVAL_STRINGL', 'ZVAL_NEW_ARR',
+  'ZVAL_ARR_COPY', 'ZVAL_STR_COPY',
 ]);
 // The wrapped libraries' borrowers (LIBRARIES[…].readers).
 for (const lib of Object.values(LIBRARIES)) for (const r of lib.readers ?? []) READERS.add(r);
@@ -648,6 +674,14 @@ export const NORETURN = new Set<string>([
   'zend_error_noreturn', 'zend_bailout', 'abort', 'exit', '_exit', 'ZEND_UNREACHABLE', 'EMPTY_SWITCH_DEFAULT_CASE',
   'zend_out_of_memory', 'zend_error_noreturn_unchecked', 'php_error_noreturn',
 ]);
+
+/**
+ * Error calls that bail out when their type argument (this index) is a fatal error no handler can
+ * catch: `zend_error(E_ERROR, …)` longjmps out of the request like zend_error_noreturn, so the code
+ * after it never runs (the request heap is wiped by the bail-out). Other types return normally.
+ */
+export const FATAL_ERROR_CALLS: Record<string, number> = { zend_error: 0, php_error_docref: 1, php_error_docref1: 2, php_error_docref2: 3 };
+export const FATAL_ERROR_TYPES = new Set<string>(['E_ERROR', 'E_CORE_ERROR', 'E_COMPILE_ERROR', 'E_PARSE']);
 
 /** Statement macros opening a loop whose body is the following block (closed by *_FOREACH_END()). */
 export function isForeachMacro(name: string): boolean {

@@ -7,7 +7,19 @@
 // parse). Paths that call a noreturn function or jump somewhere we do not
 // understand end in a node without successors and are never reported.
 import type { Node } from 'web-tree-sitter';
-import { ALLOCATORS, COPIES, DEALLOCATORS, MAYBE_RETURNING_MACROS, NORETURN, READERS, RETURNING_MACROS, TRANSFERS, isForeachMacro } from './api';
+import {
+  ALLOCATORS,
+  COPIES,
+  DEALLOCATORS,
+  FATAL_ERROR_CALLS,
+  FATAL_ERROR_TYPES,
+  MAYBE_RETURNING_MACROS,
+  NORETURN,
+  READERS,
+  RETURNING_MACROS,
+  TRANSFERS,
+  isForeachMacro,
+} from './api';
 import type { MacroTable } from './macros';
 
 export type ExitKind = 'return' | 'macro' | 'end' | 'zpp';
@@ -102,6 +114,16 @@ function changesFlow(stmts: Node[], known?: (name: string) => boolean): boolean 
     for (const c of n.namedChildren) if (c) stack.push(c);
   }
   return false;
+}
+
+/** `zend_error(E_ERROR, …)`, `php_error_docref(NULL, E_ERROR, …)`: a fatal error that bails out (never returns). */
+function fatalError(e: Node, name: string): boolean {
+  const at = FATAL_ERROR_CALLS[name];
+  const call = strip(e);
+  if (at === undefined || call?.type !== 'call_expression') return false;
+  const args = named(call.childForFieldName('arguments') ?? call);
+  const t = strip(args[at]);
+  return t?.type === 'identifier' && FATAL_ERROR_TYPES.has(t.text);
 }
 
 const MAX_MACRO_DEPTH = 4;
@@ -313,7 +335,7 @@ class Builder {
             this.nodes[x].value = e;
             return x;
           }
-          if (NORETURN.has(name)) return this.add('stmt', e, []);
+          if (NORETURN.has(name) || fatalError(e, name)) return this.add('stmt', e, []);
           if (MAYBE_RETURNING_MACROS.has(name)) {
             const x = this.add('exit', s);
             this.nodes[x].exitKind = 'zpp';

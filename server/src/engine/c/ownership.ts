@@ -25,6 +25,8 @@ import {
   NORETURN,
   READERS,
   TRANSFERS,
+  ZVAL_MAKERS,
+  ZVAL_SCALAR_SETTERS,
   ZVAL_TYPE_TESTS,
   type Allocator,
   type Family,
@@ -76,6 +78,11 @@ export interface AllocSite {
   viaSummary?: boolean;
   /** Its own release function (API table), when not the family's. */
   release?: string;
+  /**
+   * A zval the caller gave (`return_value`, a `zval *` parameter) filled here (`array_init(return_value)`):
+   * handed to the caller at the exits, lost only when overwritten first (RETURN_FALSE, ZVAL_UNDEF(zv)).
+   */
+  outZval?: boolean;
 }
 
 /** What a function does with a pointer parameter, on every path. */
@@ -636,6 +643,7 @@ class UnitAnalyzer {
         }
         case 'stmt': {
           const out = st.clone();
+          if (node.ast) this.returnValueSet(node.ast, out, node.origin ?? node.ast);
           if (node.ast) this.eval(node.ast, out, 'read');
           if (node.ast && hasTypeFacts(out)) this.forgetTypes(out, this.typeChanged(id, node.ast));
           for (const n of node.succ) push(id, n, out);
@@ -663,6 +671,7 @@ class UnitAnalyzer {
           const out = st.clone();
           if (node.exitKind === 'return') this.returnKinds.add(node.value ? this.returnKind(node.value, out) : 'void');
           else this.returnKinds.add(node.exitKind === 'end' ? 'void' : 'other');
+          if (node.value && node.exitKind === 'macro') this.returnValueSet(node.value, out, node.origin ?? node.ast!);
           if (node.value) this.eval(node.value, out, node.exitKind === 'return' ? 'transfer' : 'read');
           let list = this.exitStates.get(id);
           if (!list) this.exitStates.set(id, (list = []));
@@ -673,7 +682,7 @@ class UnitAnalyzer {
             set.add(out.sites.get(sid) ?? 'L');
           }
           for (const [site, state] of out.sites) {
-            if (state === 'A') {
+            if (state === 'A' && !this.sites[site].outZval) {
               const p: LeakPoint = { kind: node.exitKind ?? 'end', node: node.origin ?? node.ast!, cfgNode: id };
               const via = this.via();
               if (via) p.via = via;
@@ -684,6 +693,30 @@ class UnitAnalyzer {
         }
       }
     }
+  }
+
+  /**
+   * `RETURN_FALSE;`, `RETVAL_LONG(n)`: the macro stores into return_value; an array or object this
+   * function made there (`array_init(return_value)`) and did not release is dropped with it.
+   */
+  private returnValueSet(e: Node, st: PState, at: Node): void {
+    const fn = calleeName(e);
+    if (!fn || !/^(RETURN|RETVAL)_/.test(fn) || fn === 'RETURN_THROWS') return;
+    // RETURN_ZVAL(return_value, 1, 0) and the like store return_value into itself.
+    if (e.type === 'call_expression' && argsOf(e).some((a) => a.descendantsOfType('identifier').some((i) => i?.text === 'return_value') || a.text === 'return_value')) return;
+    this.zvalOverwritten(st, 'return_value', at);
+  }
+
+  /** A zval variable is overwritten: a counted value this function stored there and still owns is lost. */
+  private zvalOverwritten(st: PState, variable: string, at: Node): void {
+    const sid = st.vars.get(variable);
+    if (sid === undefined || st.sites.get(sid) !== 'A') return;
+    const site = this.sites[sid];
+    if (site.family !== 'zval-ref' || site.param !== undefined || !ZVAL_MAKERS.has(site.fn)) return;
+    if ([...st.vars].some(([v, x]) => v !== variable && x === sid)) return;
+    this.leak(sid, { kind: 'overwrite', node: at });
+    st.sites.set(sid, 'L');
+    st.vars.delete(variable);
   }
 
   /** What a return statement hands back on this path. */
@@ -1603,6 +1636,12 @@ class UnitAnalyzer {
       return undefined;
     }
     const fn = callee.text;
+    if (ZVAL_SCALAR_SETTERS.has(fn) && args.length) {
+      // ZVAL_UNDEF(&z) / ZVAL_NULL(zv): what the zval held is dropped (reported when it was ours).
+      let v = strip(args[0]);
+      if (v?.type === 'pointer_expression' && v.childForFieldName('operator')?.text === '&') v = strip(v.childForFieldName('argument'));
+      if (v?.type === 'identifier') this.zvalOverwritten(st, v.text, n);
+    }
     const alloc = ALLOCATORS[fn];
     if (alloc?.bindArg !== undefined) {
       // Z_ADDREF_P(zv), zval_copy_ctor(&tmp): the variable now holds one more reference.
@@ -1639,9 +1678,11 @@ class UnitAnalyzer {
           // handled below
         } else if (i === copied) {
           this.eval(a, st, 'transfer'); // PHP 5: ZVAL_STRING(&z, s, 0) takes ownership of s
-        } else this.eval(a, st, 'read');
+        } else if (!this.isZvalAddress(a, st)) this.eval(a, st, 'read');
+        // (`call_user_function(…, &fname, &rv, 1, &arg)`: the function name and the arguments are only read.)
       });
-      const family = familyOf(alloc, args);
+      // PHP 5: ZVAL_STRING(&z, "literal", 0) lets the zval point at the string: no new reference.
+      const family = copied >= 0 && alloc.outArg !== undefined ? undefined : familyOf(alloc, args);
       if (alloc.outArg !== undefined) {
         const a = strip(args[alloc.outArg]);
         const v = a?.type === 'pointer_expression' && a.childForFieldName('operator')?.text === '&' ? strip(a.childForFieldName('argument')) : null;
@@ -1655,6 +1696,19 @@ class UnitAnalyzer {
           st.vars.set(v.text, s.id);
           st.sites.set(s.id, 'A');
           this.forget(st, v.text);
+        } else if (family === 'zval-ref' && ZVAL_MAKERS.has(fn) && a?.type === 'identifier' && this.callerZval(a.text)) {
+          // array_init(return_value), object_init_ex(zv, ce) on a `zval *zv` parameter: the caller's zval
+          // now holds a value this function made (handed over at the exits, lost if overwritten first).
+          const s = this.site(n, callee, fn, family, a.text, alloc, args);
+          s.outZval = true;
+          const old = st.vars.get(a.text);
+          if (old !== undefined && old !== s.id && st.sites.get(old) === 'A' && this.sites[old].outZval) {
+            this.leak(old, { kind: 'overwrite', node: n });
+            st.sites.set(old, 'L');
+          }
+          st.vars.set(a.text, s.id);
+          st.sites.set(s.id, 'A');
+          this.forget(st, a.text);
         } else if (args[alloc.outArg]) this.eval(args[alloc.outArg], st, 'escape');
         return undefined;
       }
@@ -1699,7 +1753,10 @@ class UnitAnalyzer {
       args.forEach((a, i) => {
         const eff = sum.params[i];
         if (!eff) this.eval(a, st, 'escape');
-        else if (eff.kind === 'read') this.eval(a, st, 'read');
+        // `helper(&zv)` of a parameter the helper only reads: the zval keeps its reference.
+        else if (eff.kind === 'read') {
+          if (!this.isZvalAddress(a, st)) this.eval(a, st, 'read');
+        }
         else if (eff.kind === 'transfer') this.eval(a, st, 'transfer');
         else this.release(n, fn, a, st, eff.families);
       });
@@ -1720,6 +1777,12 @@ class UnitAnalyzer {
       if (v?.type === 'identifier' && this.locals.has(v.text)) this.forget(st, v.text);
     }
     return undefined;
+  }
+
+  /** `return_value` of request code, or a pointer parameter (a zval the caller passed to be filled). */
+  private callerZval(name: string): boolean {
+    if (name === 'return_value') return this.unit.kind === 'request' && !this.locals.has(name);
+    return this.unit.params.includes(name) && !!this.unit.pointerParams?.has(name);
   }
 
   /** A deallocator (or a function summarised as releasing this argument) releases `a`. */
