@@ -26,11 +26,12 @@ import phpBufferedResultRetained from './rules/php-buffered-result-retained';
 import phpUncollectableCycle from './rules/php-uncollectable-cycle';
 import phpInstancePinned from './rules/php-instance-pinned';
 import phpUnboundedRecorder from './rules/php-unbounded-recorder';
+import phpSettledEntryKept from './rules/php-settled-entry-kept';
 
 export const allRules: Rule[] = [cProcessHeapLeak, cRequestHeapLeak, cMismatchedFree, cDoubleFree, cRefcountLeak, fpmMaxRequests, iniMemoryLimitUnbounded,
   // configuration: the settings that decide whether a leak takes a server down
   iniMemoryLimitHigh, iniGcDisabled, mysqlndMemorySettings, rrWorkerRecyclingMissing, rrWorkerMemoryAboveLimit, swooleMaxRequestMissing, swooleMaxRequestIneffective, webmanMemoryMonitorOff, webmanMonitorMemoryLimitUnbounded, octaneMaxRequestsDisabled,
-  phpUnboundedStaticGrowth, phpUnprovenStaticGrowth, phpListenerPerRequest, phpTimerPerRequest, phpBufferedResultRetained, phpUncollectableCycle, phpInstancePinned, phpUnboundedRecorder];
+  phpUnboundedStaticGrowth, phpUnprovenStaticGrowth, phpListenerPerRequest, phpTimerPerRequest, phpBufferedResultRetained, phpUncollectableCycle, phpInstancePinned, phpUnboundedRecorder, phpSettledEntryKept];
 
 const byId = new Map(allRules.map((r) => [r.meta.id, r]));
 
