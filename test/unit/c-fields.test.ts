@@ -176,6 +176,40 @@ describe('C struct fields: overwrites', () => {
   });
 });
 
+describe('C struct fields: arrays of structs and the helpers that fill them', () => {
+  it('valid: a loop filling each element of a new array, and the helper that fills one element', () => {
+    const code = src(
+      'typedef struct { char *fmt; int len; } field_t;',
+      'static int fill_field(field_t *f) { f->fmt = estrdup("%s"); return 0; }',
+      'PHP_FUNCTION(make)',
+      '{',
+      '    int i, n = 4;',
+      '    field_t *all = emalloc(n * sizeof(field_t)), *cur;',
+      '    for (i = 0, cur = all; i < n; i++, cur++) {',
+      '        cur->fmt = estrdup("%d");',
+      '    }',
+      '    for (cur = all + 0; cur < all + n; cur += 1) cur->fmt = estrdup("%x");',
+      '    keep(all);',
+      '}',
+    );
+    assert.deepStrictEqual(fieldFindings(code), []);
+  });
+
+  it('a plain function replacing a field it stored itself earlier on the path is still reported', () => {
+    const code = src(
+      'typedef struct { char *fmt; } field_t;',
+      'static void refill(field_t *f, int twice)',
+      '{',
+      '    f->fmt = estrdup("%s");',
+      '    if (twice) f->fmt = estrdup("%d");',
+      '}',
+    );
+    const got = fieldFindings(code);
+    assert.strictEqual(got.length, 1, JSON.stringify(got));
+    assert.ok(got[0].startsWith('5: `f->fmt` is overwritten'), got[0]);
+  });
+});
+
 describe('C struct fields: free handlers', () => {
   const struct = [
     'typedef struct _stm_t {',

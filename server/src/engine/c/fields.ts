@@ -672,6 +672,8 @@ export interface FieldLeak {
   /** The store of an allocation into that field elsewhere (or earlier on the path). */
   evidence?: ResolvedStore;
   unit: FunctionUnit;
+  /** The old block was stored by this function earlier on the path. */
+  earlier?: boolean;
 }
 
 const INIT_NAME = /(^|_|:)(__construct|construct|init|initialize|initialise|ctor|create|new|alloc|clone|dup|copy|ginit|rinit|startup)([A-Z_:]|$)/i;
@@ -830,15 +832,21 @@ function overwrites(
     for (const k of keys) if (k !== a.key && (k.startsWith(a.key + '->') || k.startsWith(a.key + '.'))) st.set(k, below);
     if (!t) return;
     const s = st.get(a.key)!;
-    if (v !== 'other' && (s === 'U' || s === 'F') && !found.has(cfgId)) {
+    // A plain function's parameter may be a fresh struct its caller fills (an array element, a new
+    // object): replacing its field is reported only when this function stored the old block itself.
+    const param = !!unit.params.length && unit.params.includes(a.base) && !scope.get(a.base)?.local;
+    const owned = s === 'F' || (s === 'U' && (v === 'null' || !param));
+    if (v !== 'other' && owned && !found.has(cfgId)) {
       const fam = t.evidence[0].family;
       found.set(cfgId, {
         kind: v === 'null' ? 'null' : 'overwrite',
         node: n,
         access: a.key,
         family: fam,
-        evidence: t.evidence.find((e) => e.fn !== unit.name) ?? t.evidence[0],
+        // The block stored earlier on this path, or one stored by another function.
+        evidence: (s === 'F' ? t.evidence.find((e) => e.fn === unit.name && (!e.file || e.file === docPath)) : undefined) ?? t.evidence.find((e) => e.fn !== unit.name) ?? t.evidence[0],
         unit,
+        earlier: s === 'F',
       });
     }
     st.set(a.key, v === 'null' || v === 'other' ? 'D' : 'F');
@@ -852,6 +860,21 @@ function overwrites(
     if (a0?.type === 'pointer_expression') a0 = strip(a0.childForFieldName('argument'));
     if (a0?.type === 'identifier') created.add(a0.text);
   }
+  // Locals this function assigns an allocation to (wherever the block goes next).
+  const allocated = new Set<string>();
+  for (const call of unit.body.descendantsOfType('call_expression')) {
+    const fn = call && calleeOf(call);
+    if (!call || !fn || !familyOfCall(fn, args(call))) continue;
+    let p = call.parent;
+    for (let i = 0; p && (p.type === 'parenthesized_expression' || p.type === 'cast_expression') && i < 8; i++) p = p.parent;
+    if (p?.type === 'assignment_expression') {
+      const l = strip(p.childForFieldName('left'));
+      if (l?.type === 'identifier') allocated.add(l.text);
+    } else if (p?.type === 'init_declarator') {
+      const d = declared(p.childForFieldName('declarator'));
+      if (d) allocated.add(d.name);
+    }
+  }
   const rebase = (st: State, name: string, value: Node | null) => {
     if (!bases.has(name)) return;
     const e = strip(value);
@@ -859,6 +882,9 @@ function overwrites(
     let fresh = !!v?.local && !v.pointer;
     if (e && created.size && e.descendantsOfType('identifier').some((id) => !!id && created.has(id.text))) fresh = true;
     if (e?.type === 'pointer_expression' && e.childForFieldName('operator')?.text === '&') fresh = true;
+    // `cur = fields` of a block this function allocates, `cur = base + i`: elements of a new array.
+    else if (e?.type === 'identifier' && allocated.has(e.text)) fresh = true;
+    else if (e?.type === 'binary_expression' && (e.childForFieldName('operator')?.text === '+' || e.childForFieldName('operator')?.text === '-')) fresh = true;
     else if (e?.type === 'call_expression') {
       const fn = calleeOf(e);
       fresh ||= !!fn && (!!familyOfCall(fn, args(e)) || !!ext.complete && !!ext.functions.get(fn) && /alloc|new|create|init/i.test(fn));
@@ -867,7 +893,9 @@ function overwrites(
   };
   /** `x = p`, `x = p->sub`: the struct holding the field now has another holder, which may release it. */
   const handedWhole = (st: State, value: Node | null) => {
-    const v = strip(value);
+    let v = strip(value);
+    // `arr[i] = *p`: a copy of the whole struct now holds its blocks too.
+    if (v?.type === 'pointer_expression' && v.childForFieldName('operator')?.text === '*') v = strip(v.childForFieldName('argument'));
     const w = v?.type === 'identifier' ? v.text : accessOf(v)?.key;
     if (w) for (const k of keys) if (k.startsWith(w + '->') || k.startsWith(w + '.')) setD(st, k);
   };
@@ -881,7 +909,12 @@ function overwrites(
         const moved = accessOf(right);
         if (moved) setD(st, moved.key);
         handedWhole(st, right);
-        if (n.childForFieldName('operator')?.text !== '=') return;
+        if (n.childForFieldName('operator')?.text !== '=') {
+          // `cur += n`: the next elements of an array, fresh as far as this function knows.
+          const b = strip(left);
+          if (b?.type === 'identifier' && bases.has(b.text)) for (const k of keys) if (tracked.get(k)!.access.base === b.text) st.set(k, 'D');
+          return;
+        }
         const l = strip(left);
         // `*p = *old`, `p->sub = other`: the struct (or the part holding the field) is written over as a whole.
         const whole = l?.type === 'pointer_expression' ? strip(l.childForFieldName('argument')) : l;
@@ -921,6 +954,12 @@ function overwrites(
           }
         }
         as.forEach((a, i) => onArg(st, fn, a, i === 0));
+        return;
+      }
+      case 'update_expression': {
+        // `cur++` over an array: each element is another struct.
+        const b = strip(n.childForFieldName('argument'));
+        if (b?.type === 'identifier' && bases.has(b.text)) for (const k of keys) if (tracked.get(k)!.access.base === b.text) st.set(k, 'D');
         return;
       }
       case 'return_statement': {
@@ -974,7 +1013,7 @@ function overwrites(
   return [...found.values()].filter((l) => {
     // Evidence from this function alone: a global struct (every call replaces it), or the destroyed table.
     const t = tracked.get(l.access)!;
-    if (t.selfOnly && l.kind !== 'destroyed' && !scope.get(t.access.base)?.global) return false;
+    if (t.selfOnly && !l.earlier && l.kind !== 'destroyed' && !scope.get(t.access.base)?.global) return false;
     const k = `${l.node.startIndex}:${l.node.endIndex}`;
     if (seen.has(k)) return false;
     seen.add(k);
