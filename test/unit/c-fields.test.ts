@@ -158,6 +158,23 @@ describe('C struct fields: overwrites', () => {
     assert.deepStrictEqual(fieldFindings(code), []);
   });
 
+  it('valid: a plain helper clearing a field of a struct it is given (ownership may hang on a flag it tests)', () => {
+    const code = src(
+      ...prelude,
+      'static void my_detach(my_obj *obj)',
+      '{',
+      '    if (obj->label) obj->label = NULL;',
+      '    obj->name = NULL;',
+      '}',
+    );
+    assert.deepStrictEqual(fieldFindings(code), []);
+  });
+
+  it('valid: a compound guard `if (!p->f && x) p->f = estrdup(…)`', () => {
+    const code = src(...prelude, 'PHP_METHOD(My, fill)', '{', '    my_obj *obj = Z_MYOBJ_P(ZEND_THIS);', '    if (!obj->name && ZEND_NUM_ARGS()) obj->name = estrdup("y");', '}');
+    assert.deepStrictEqual(fieldFindings(code), []);
+  });
+
   it('valid: a local struct (not a pointer) and a list node linked twice', () => {
     const code = src(
       'typedef struct node { struct node *next; char *s; } node;',

@@ -676,7 +676,7 @@ export interface FieldLeak {
   earlier?: boolean;
 }
 
-const INIT_NAME = /(^|_|:)(__construct|construct|init|initialize|initialise|ctor|create|new|alloc|clone|dup|copy|ginit|rinit|startup)([A-Z_:]|$)/i;
+const INIT_NAME = /(^|_|:)(__construct|construct|init|initialize|initialise|ctor|create|new|alloc|clone|dup|copy|factory|instantiate|ginit|rinit|startup)([A-Z_:]|$)/i;
 
 /**
  * Set-up code, whose object's fields hold nothing yet: constructors, create / init / clone
@@ -723,6 +723,14 @@ function nullTest(cond: Node): { key: string; nullOn: 0 | 1 } | undefined {
   }
   if (e.type === 'binary_expression') {
     const op = e.childForFieldName('operator')?.text;
+    // `!p->f && x`: its true edge sees p->f NULL; `p->f || x`: its false edge does.
+    if (op === '&&' || op === '||') {
+      for (const side of [e.childForFieldName('left'), e.childForFieldName('right')]) {
+        const t = side && nullTest(side);
+        if (t && t.nullOn === (op === '&&' ? 0 : 1)) return t;
+      }
+      return undefined;
+    }
     if (op !== '==' && op !== '!=') return undefined;
     const l = e.childForFieldName('left');
     const r = e.childForFieldName('right');
@@ -819,12 +827,36 @@ function overwrites(
         }
         // The struct holding the field: zeroed or copied over (memset, memcpy into it), or a callee that may release it.
         const chain = tracked.get(k)!.access.chain;
-        if (fn && (ZEROING.has(fn) || ((fn === 'memcpy' || fn === 'memmove') && first))) setD(st, k);
+        const local = scope.get(tracked.get(k)!.access.base);
+        // `&entry` of a local struct handed to any call (zend_hash_update_mem copies it, blocks included).
+        if (byAddress && arg.type === 'identifier' && local?.local && !local.pointer) setD(st, k);
+        else if (fn && (ZEROING.has(fn) || ((fn === 'memcpy' || fn === 'memmove') && first))) setD(st, k);
         else if (fn && (READERS.has(fn) || fn in COPIES || fn in DEALLOCATORS)) continue;
         else if (!fn || !ext.functions.has(fn) ? !fn || !knownApi(fn) : ext.touches(fn, chain[chain.length - 1])) setD(st, k);
       }
     }
   };
+  /**
+   * Where a field's old block is known to be live (U): an object fetched by a PHP function or method
+   * (a setter), a global struct, or a struct this function frees (a free handler clearing a field). A
+   * plain helper's struct may be fresh, or hold a borrowed pointer by a flag or type tag it tests.
+   */
+  const entryUnit = !!unit.macro && ['PHP_FUNCTION', 'PHP_METHOD', 'ZEND_FUNCTION', 'ZEND_METHOD'].includes(unit.macro);
+  const freesBase = (base: string) =>
+    unit.body.descendantsOfType('call_expression').some((c) => {
+      const fn = c && calleeOf(c);
+      if (!c || !fn || !['efree', 'pefree', 'free', 'zend_object_std_dtor'].includes(fn)) return false;
+      let x = strip(args(c)[0]);
+      // The struct itself (`efree(obj)`), or its embedded zend_object (`zend_object_std_dtor(&obj->std)`).
+      if (fn === 'zend_object_std_dtor' && x?.type === 'pointer_expression') {
+        x = strip(x.childForFieldName('argument'));
+        if (x?.type === 'field_expression') x = strip(x.childForFieldName('argument'));
+      }
+      return x?.type === 'identifier' && x.text === base;
+    });
+  const entryOrGlobal = (a: Access) => entryUnit || !!scope.get(a.base)?.global || freesBase(a.base);
+  /** The statements storing a block into each field (F's origin, for the loop test above). */
+  const lastStore = new Map<string, Set<number>>();
   const store = (st: State, n: Node, a: Access, v: StoredValue | 'null' | 'other', cfgId: number) => {
     const t = tracked.get(a.key);
     // The fields below it belong to the new value: a fresh block's hold nothing yet.
@@ -834,8 +866,17 @@ function overwrites(
     const s = st.get(a.key)!;
     // A plain function's parameter may be a fresh struct its caller fills (an array element, a new
     // object): replacing its field is reported only when this function stored the old block itself.
-    const param = !!unit.params.length && unit.params.includes(a.base) && !scope.get(a.base)?.local;
-    const owned = s === 'F' || (s === 'U' && (v === 'null' || !param));
+    // A handler macro's parameters (`DBA_OPEN_FUNC(x)`: `info`) are not declared in its text.
+    const handler = !!unit.macro && !['PHP_FUNCTION', 'PHP_METHOD', 'ZEND_FUNCTION', 'ZEND_METHOD'].includes(unit.macro);
+    const param = (unit.params.includes(a.base) && !scope.get(a.base)?.local) || (handler && !scope.has(a.base));
+    // F: stored by this function earlier on the path, by another statement (the same one again is a loop
+    // over input, e.g. an XML attribute list, which rarely holds a duplicate).
+    const again = s === 'F' && lastStore.get(a.key)?.has(n.id) && lastStore.get(a.key)!.size === 1;
+    const destroyed = v === 'null' && unit.body.descendantsOfType('call_expression').some((c) => {
+      const fn = c && calleeOf(c);
+      return !!c && !!fn && CONTENT_DESTROYERS.has(fn) && c.endIndex <= n.startIndex && accessOf(args(c)[0])?.key === a.key;
+    });
+    const owned = (s === 'F' && !again) || (s === 'U' && (v === 'null' || !param) && (entryOrGlobal(a) || destroyed));
     if (v !== 'other' && owned && !found.has(cfgId)) {
       const fam = t.evidence[0].family;
       found.set(cfgId, {
@@ -850,6 +891,11 @@ function overwrites(
       });
     }
     st.set(a.key, v === 'null' || v === 'other' ? 'D' : 'F');
+    if (v !== 'null' && v !== 'other') {
+      let set = lastStore.get(a.key);
+      if (!set) lastStore.set(a.key, (set = new Set()));
+      set.add(n.id);
+    }
   };
   // Objects this function creates (`object_init_ex(zv, ce)`): a struct fetched from them is fresh.
   const created = new Set<string>();
@@ -880,7 +926,8 @@ function overwrites(
     const e = strip(value);
     const v = scope.get(name);
     let fresh = !!v?.local && !v.pointer;
-    if (e && created.size && e.descendantsOfType('identifier').some((id) => !!id && created.has(id.text))) fresh = true;
+    // The object this function creates (`object_init_ex(zv, ce)`) or returns (`Z_FOO_P(return_value)`).
+    if (e && e.descendantsOfType('identifier').some((id) => !!id && (created.has(id.text) || id.text === 'return_value'))) fresh = true;
     if (e?.type === 'pointer_expression' && e.childForFieldName('operator')?.text === '&') fresh = true;
     // `cur = fields` of a block this function allocates, `cur = base + i`: elements of a new array.
     else if (e?.type === 'identifier' && allocated.has(e.text)) fresh = true;
