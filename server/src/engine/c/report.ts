@@ -1,10 +1,12 @@
 // Turns the ownership analysis into findings: messages, related locations,
 // hovers and quick fixes. Shared by the c-* rules.
+import { resolve } from 'path';
 import { reportedAsRequest } from './units';
 import type { Node } from 'web-tree-sitter';
 import type { Fix, RawFinding, RelatedInfo, RuleContext, TextEdit } from '../types';
 import { ALLOCATORS, FAMILIES, type Family } from './api';
 import { seedWorkspaceFacts, workspaceSummaries } from './workspace';
+import { fieldLeaks, type FieldLeak } from './fields';
 import {
   analyzeOwnership,
   type AllocSite,
@@ -346,13 +348,98 @@ export function zendSwitchFix(ctx: RuleContext, ua: UnitAnalysis, r: SiteReport)
   return { title: `Switch to the Zend allocator: ${to}`, edits, isPreferred: true };
 }
 
+// ---------------------------------------------------------------- struct fields
+
+/** The document's field leaks (fields.ts), computed once for the three leak rules. */
+function fieldLeaksOf(ctx: RuleContext): FieldLeak[] {
+  return ctx.shared('c.fields', () => {
+    const analysis = ownershipOf(ctx);
+    const units = analysis.units.map((ua) => ua.unit);
+    if (!units.length) return [];
+    const external = workspaceSummaries(ctx);
+    const lookup = (name: string) => analysis.summaries.get(name) ?? external?.(name);
+    return fieldLeaks(ctx, units, units[0].body.tree.rootNode, lookup);
+  });
+}
+
+/** The other file a field store lies in (undefined: this document). */
+function otherFile(ctx: RuleContext, file: string | undefined): string | undefined {
+  return file && resolve(file) !== resolve(ctx.doc.path) ? file : undefined;
+}
+
+function evidenceText(ctx: RuleContext, l: FieldLeak): string {
+  const e = l.evidence;
+  if (!e) return '';
+  const file = otherFile(ctx, e.file);
+  const where = file ? `${e.fn}, ${pathBase(file)}:${e.at[0] + 1}` : `${e.fn}, line ${e.at[0] + 1}`;
+  return `\`${e.text}\` (${where})`;
+}
+
+function pathBase(p: string): string {
+  const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
+  return i < 0 ? p : p.slice(i + 1);
+}
+
+function fieldTail(ctx: RuleContext, family: Family): string {
+  if (FAMILIES[family].lifetime === 'process') return 'process memory survives the request, so the worker grows every time';
+  if (ctx.profile === 'long-running') return `under a long-running runtime (${LONG_RUNNING}) the request never ends, so it leaks every time`;
+  return `the Zend memory manager frees it at the end of the request under php-fpm, but it leaks every time in long-running runtimes (${LONG_RUNNING})`;
+}
+
+export function fieldLeakMessage(ctx: RuleContext, l: FieldLeak): string {
+  const fam = FAMILIES[l.family];
+  const ev = evidenceText(ctx, l);
+  const tail = fieldTail(ctx, l.family);
+  const release = fam.release;
+  switch (l.kind) {
+    case 'overwrite':
+      return `\`${l.access}\` is overwritten while it may still own a block (${ev} stores one there) and nothing on this path releases the old one first (\`${release}(${l.access})\` before the store): ${tail} it is replaced`;
+    case 'null':
+      return `\`${l.access} = NULL\` drops the block the field may own (${ev} stores one there) without releasing it: ${tail} this path is taken`;
+    case 'destroyed':
+      return `\`${l.access}\` is set to NULL after zend_hash_destroy(), which empties the table but does not free the HashTable itself (${ev} allocates it; FREE_HASHTABLE or efree it before clearing the pointer): ${tail} this path is taken`;
+    default:
+      return `\`${oneLine(l.node.text)}\` releases the struct without releasing its field \`${l.access}\`, which ${ev} fills with a block that no other function releases: ${tail} the object is freed`;
+  }
+}
+
+function fieldFindings(ctx: RuleContext, lifetime: 'process' | 'request' | 'refcount'): RawFinding[] {
+  const out: RawFinding[] = [];
+  for (const l of fieldLeaksOf(ctx)) {
+    const fam = FAMILIES[l.family];
+    if ((fam.refcount ? 'refcount' : fam.lifetime) !== lifetime) continue;
+    const related: RelatedInfo[] = [];
+    const e = l.evidence;
+    if (e) {
+      related.push({
+        range: { start: { line: e.at[0], character: e.at[1] }, end: { line: e.at[2], character: e.at[3] } },
+        message: `${e.fn} stores a ${fam.label.split(':')[0]} block into this field here`,
+        ...(otherFile(ctx, e.file) ? { path: e.file } : {}),
+      });
+    }
+    out.push({
+      message: fieldLeakMessage(ctx, l),
+      range: ctx.lines.range(l.node.startIndex, l.node.endIndex),
+      related,
+      hover: [
+        `**\`${l.access}\`**`,
+        '',
+        `- **Family:** ${fam.label}; release it with \`${fam.release}()\`.`,
+        `- **Lifetime:** ${lifetimeText(l.family, ctx.profile)}`,
+        `- **Why:** ownership of a struct field across the extension's functions: a function stores an allocation in this field, so the block it holds must be released before the field is replaced, cleared or its struct freed.`,
+      ].join('\n'),
+    });
+  }
+  return out;
+}
+
 /**
  * The leak findings of one class in request code: process memory, request
  * memory, or counted references (zend_string / zval copies, c-refcount-leak).
  */
 export function leakFindings(ctx: RuleContext, lifetime: 'process' | 'request' | 'refcount'): RawFinding[] {
   const analysis = ownershipOf(ctx);
-  const out: RawFinding[] = [];
+  const out: RawFinding[] = fieldFindings(ctx, lifetime);
   for (const ua of analysis.units) {
     // Every function but set-up code: request code, its helpers, plain C functions of unknown callers, MINFO.
     if (!reportedAsRequest(ua.unit)) continue;
