@@ -179,3 +179,11 @@ export function spanOf(node: PhpNode): { start: number; end: number } | null {
   visit(node);
   return start <= end ? { start, end } : null;
 }
+
+/** A node's span without the statement's `;` that php-parser's call and `new` locations may take. */
+export function spanWithoutSemicolon(node: PhpNode, text: string): { start: number; end: number } | undefined {
+  const s = spanOf(node);
+  if (!s) return undefined;
+  if (text[s.end - 1] === ';') s.end--;
+  return s;
+}

@@ -14,7 +14,7 @@
 //   instance's own destructor — which cannot run while the registry holds it —
 //   or not removable at all (`register_shutdown_function()` in a constructor):
 //   every instance ever made stays until the worker exits.
-import { forEachChild, spanOf, type PhpNode } from './parse';
+import { forEachChild, type PhpNode } from './parse';
 import { nameOf, shortName, type ClassInfo, type FunctionScope, type OwnedNode, type PhpFileModel } from './scopes';
 
 export interface SelfHeldEntry {
@@ -464,11 +464,4 @@ export function pinnedRegistrations(model: PhpFileModel): PinnedRegistration[] {
     }
   }
   return out;
-}
-
-export function spanEnd(n: PhpNode, text: string): { start: number; end: number } | undefined {
-  const s = spanOf(n);
-  if (!s) return undefined;
-  if (text[s.end - 1] === ';') s.end--;
-  return s;
 }

@@ -2,7 +2,8 @@
 // shutdown function registered by each instance's constructor, or a loop
 // watcher / listener / subscription holding `$this` that only the destructor
 // removes (which cannot run while the registry holds the instance).
-import { spanEnd, pinnedRegistrations } from '../php/pinning';
+import { spanWithoutSemicolon as spanEnd } from '../php/parse';
+import { pinnedRegistrations } from '../php/pinning';
 import { phpModelOf } from '../php/model';
 import type { RawFinding, Rule, RuleContext } from '../types';
 

@@ -1,7 +1,7 @@
 // A pending-work map (requests by id, deferreds by key) whose entries are
 // settled but never removed: every finished request stays in the map for the
 // life of its owner (usually the worker).
-import { spanOf } from '../php/parse';
+import { spanWithoutSemicolon } from '../php/parse';
 import { phpModelOf } from '../php/model';
 import { settledEntriesKept } from '../php/settlement';
 import type { RawFinding, Rule, RuleContext } from '../types';
@@ -12,10 +12,9 @@ function check(ctx: RuleContext): RawFinding[] {
   ctx.checkBudget();
   const out: RawFinding[] = [];
   for (const e of settledEntriesKept(pm.model)) {
-    const s = spanOf(e.call);
-    const a = spanOf(e.added);
+    const s = spanWithoutSemicolon(e.call, ctx.doc.text);
+    const a = spanWithoutSemicolon(e.added, ctx.doc.text);
     if (!s) continue;
-    if (ctx.doc.text[s.end - 1] === ';') s.end--;
     out.push({
       message: `The entry of \`$this->${e.prop}\` is settled here (\`${e.method}()\`) but never removed, and nothing in the class removes entries: every finished one stays in the map.`,
       range: ctx.lines.range(s.start, s.end),

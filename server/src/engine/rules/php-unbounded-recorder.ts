@@ -2,7 +2,7 @@
 // history middleware, an ArrayCache without a size, Monolog's TestHandler)
 // set up outside tests: in a client, cache or logger that lives for the
 // worker, they grow with every request.
-import { spanOf } from '../php/parse';
+import { spanWithoutSemicolon } from '../php/parse';
 import { phpModelOf } from '../php/model';
 import { recorderUses } from '../php/recorders';
 import type { RawFinding, Rule, RuleContext } from '../types';
@@ -13,9 +13,8 @@ function check(ctx: RuleContext): RawFinding[] {
   ctx.checkBudget();
   const out: RawFinding[] = [];
   for (const u of recorderUses(pm.model)) {
-    const s = spanOf(u.node);
+    const s = spanWithoutSemicolon(u.node, ctx.doc.text);
     if (!s) continue;
-    if (ctx.doc.text[s.end - 1] === ';') s.end--;
     out.push({
       message: `\`${u.row.api}\` keeps ${u.row.keeps.split(';')[0]}, with no limit: in an object that lives for the worker it grows with every request.`,
       range: ctx.lines.range(s.start, s.end),

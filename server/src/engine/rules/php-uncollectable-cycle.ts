@@ -1,7 +1,8 @@
 // Cycles PHP's cycle collector cannot free: a WeakMap entry whose value holds
 // its own key (PHP before 8.3), and a closure bound to an object stored in a
 // resource that object owns. Each such object stays for the worker's life.
-import { spanEnd, resourceCycles, selfHeldWeakMapEntries } from '../php/pinning';
+import { spanWithoutSemicolon as spanEnd } from '../php/parse';
+import { resourceCycles, selfHeldWeakMapEntries } from '../php/pinning';
 import { phpModelOf } from '../php/model';
 import type { RawFinding, Rule, RuleContext } from '../types';
 
