@@ -40,20 +40,6 @@ ruleTester(
     { name: 'released in a loop that reallocates', code: src('PHP_FUNCTION(a)', '{', '    int i;', '    for (i = 0; i < 2; i++) {', '        char *p = emalloc(1);', '        efree(p);', '    }', '}') },
     { name: 'realloc failure path frees the old block', code: src('PHP_FUNCTION(a)', '{', '    char *p = malloc(1);', '    char *t = realloc(p, 2);', '    if (!t) {', '        free(p);', '        RETURN_FALSE;', '    }', '    free(t);', '}') },
     { name: 'may have been released (one path only): not reported', code: src('PHP_FUNCTION(a)', '{', '    zend_long n;', '    char *p = emalloc(1);', '    if (n) efree(p);', '    efree(p);', '}') },
-    {
-      name: 'a released zval refilled through its address by a helper that only reads the pointer, then released again',
-      code: src(
-        'static void fill(zval *return_value, int all) { if (all) { RETVAL_LONG(1); } }',
-        'PHP_FUNCTION(a)',
-        '{',
-        '    zval ret;',
-        '    call_user_function(NULL, NULL, &fn, &ret, 0, NULL);',
-        '    zval_dtor(&ret);',
-        '    fill(&ret, 1);',
-        '    zval_dtor(&ret);',
-        '}',
-      ),
-    },
   ],
   [
     {

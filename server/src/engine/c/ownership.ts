@@ -1755,14 +1755,7 @@ class UnitAnalyzer {
         if (!eff) this.eval(a, st, 'escape');
         // `helper(&zv)` of a parameter the helper only reads: the zval keeps its reference.
         else if (eff.kind === 'read') {
-          // `helper(&x)` may fill x through the address: what x held before, if already released, is gone.
-          const v = addressedLocal(a);
-          const held = v !== undefined ? st.vars.get(v) : undefined;
-          if (v !== undefined && held !== undefined && st.sites.get(held) !== 'A') {
-            st.vars.delete(v);
-            this.forget(st, v);
-          }
-          else if (!this.isZvalAddress(a, st)) this.eval(a, st, 'read');
+          if (!this.isZvalAddress(a, st)) this.eval(a, st, 'read');
         }
         else if (eff.kind === 'transfer') this.eval(a, st, 'transfer');
         else this.release(n, fn, a, st, eff.families);
@@ -1836,14 +1829,6 @@ class UnitAnalyzer {
     }
     return ev;
   }
-}
-
-/** `&x` of an identifier: x. */
-function addressedLocal(a: Node | undefined): string | undefined {
-  const e = strip(a);
-  if (e?.type !== 'pointer_expression' || e.childForFieldName('operator')?.text !== '&') return undefined;
-  const v = strip(e.childForFieldName('argument'));
-  return v?.type === 'identifier' ? v.text : undefined;
 }
 
 function hasErrorNode(n: Node): boolean {
