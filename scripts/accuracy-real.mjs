@@ -16,8 +16,8 @@
 //
 // Mirrors: ${PHP_LEAK_MIRRORS:-/work/.mirror}/<owner>+<name>/ (a bare git directory, or a
 // folder holding one). Records whose mirror is missing are listed and not scored.
-// Work files go to ${PHP_LEAK_CACHE:-~/.cache/php-leak-diagnostics}/real-corpus/; nothing is
-// written to the repo.
+// Work files go to ${PHP_LEAK_CACHE:-~/.cache/php-leak-diagnostics}/real-corpus/<lang>/run-<pid>/
+// (removed at exit); nothing is written to the repo.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -42,7 +42,9 @@ if (!['c', 'php'].includes(opts.lang)) throw new Error(`--lang must be c or php,
 if (!['single', 'tree', 'both'].includes(opts.mode)) throw new Error(`--mode must be single, tree or both`);
 const lang = opts.lang;
 const mirrors = process.env.PHP_LEAK_MIRRORS || '/work/.mirror';
-const work = join(process.env.PHP_LEAK_CACHE || join(homedir(), '.cache', 'php-leak-diagnostics'), 'real-corpus', lang);
+const work = join(process.env.PHP_LEAK_CACHE || join(homedir(), '.cache', 'php-leak-diagnostics'), 'real-corpus', lang, `run-${process.pid}`);
+// One folder per run (two runs at once used to rebuild each other's files), removed at exit.
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 const cli = join(root, 'dist', 'cli.js');
 const log = (s) => process.stderr.write(`accuracy:${lang}-real: ${s}\n`);
 
