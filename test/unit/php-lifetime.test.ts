@@ -99,6 +99,24 @@ describe('php lifetime: a reset bounds growth only when something runs it', () =
     assert.deepStrictEqual(run(client('flushScripts')).map(([line]) => line), [7]);
   });
 
+  it('a flush run only when an optional threshold is configured does not bound the buffer; an unconditional or always-set limit does', () => {
+    const agg = (guard: string) =>
+      php(
+        'final class LogsAggregator',
+        '{',
+        '    private $logs = [];',
+        '    public function add(string $m, $options): void {',
+        '        $this->logs[] = $m;',
+        '        $t = $options->getFlushThreshold();',
+        `        if (${guard}) { $this->flush(); }`,
+        '    }',
+        '    public function flush(): void { $this->logs = []; }',
+        '}',
+      );
+    assert.deepStrictEqual(run(agg('$t !== null && count($this->logs) >= $t')).map(([line]) => line), [6]);
+    assert.deepStrictEqual(run(agg('null !== $t && count($this->logs) >= $t')).map(([line]) => line), [6]);
+    assert.deepStrictEqual(run(agg('count($this->logs) >= 100')), []);
+  });
   it('a reset the class itself runs, or a runtime reset hook (reset(), terminate()), bounds it', () => {
     assert.deepStrictEqual(run(client('flushScripts', ['    public function close(): void { $this->flushScripts(); }'])), []);
     assert.deepStrictEqual(run(client('reset')), []);

@@ -530,12 +530,41 @@ const RESET_HOOKS = new Set(['reset', 'terminate', '__destruct']);
 /** Methods that empty an ArrayObject, SplObjectStorage or collection held in a property. */
 const EMPTYING_METHODS = new Set(['exchangearray', 'clear', 'removeall', 'reset']);
 
-/** Every method name called in the file (`$x->m()`, `X::m()`, `[$x, 'm']` callables), lower-cased. */
+/**
+ * A variable of the scope whose every assignment is a call's result (`$t = $options->getThreshold()`):
+ * an optional setting the caller configures, or not.
+ */
+function settingVariable(name: string, scope: FunctionScope): boolean {
+  let seen = false;
+  for (const o of scope.owned) {
+    const n = o.node;
+    if (n.kind !== 'assign' || n.left?.kind !== 'variable' || n.left.name !== name) continue;
+    if (n.right?.kind !== 'call') return false;
+    seen = true;
+  }
+  return seen && !scope.params.has(name);
+}
+
+/** `$t !== null` / `null !== $t` / `$t != null` on an optional setting, among the `&&` conjuncts of a test. */
+function requiresOptionalSetting(test: PhpNode | null | undefined, scope: FunctionScope): boolean {
+  if (!test || test.kind !== 'bin') return false;
+  if (test.type === '&&' || test.type === 'and') return requiresOptionalSetting(test.left, scope) || requiresOptionalSetting(test.right, scope);
+  if (test.type !== '!==' && test.type !== '!=') return false;
+  const [a, b] = test.left?.kind === 'nullkeyword' ? [test.right, test.left] : [test.left, test.right];
+  return b?.kind === 'nullkeyword' && a?.kind === 'variable' && typeof a.name === 'string' && settingVariable(a.name, scope);
+}
+
+/**
+ * Every method name called in the file (`$x->m()`, `X::m()`, `[$x, 'm']` callables), lower-cased.
+ * A call that runs only when an optional setting is configured (`if ($threshold !== null && …)
+ * $this->flush()`, the setting read from a getter) does not count: unconfigured, it never runs.
+ */
 function calledNames(model: PhpFileModel): Set<string> {
   const out = new Set<string>();
   for (const scope of model.scopes) {
     for (const o of scope.owned) {
       const n = o.node;
+      if (n.kind === 'call' && o.parents.some((p, i) => p.kind === 'if' && o.parents[i + 1] === p.body && requiresOptionalSetting(p.test, scope))) continue;
       if (n.kind === 'call') {
         const w = n.what;
         const name = w && (w.kind === 'propertylookup' || w.kind === 'nullsafepropertylookup' || w.kind === 'staticlookup') ? nameOf(w.offset) : undefined;
