@@ -234,11 +234,11 @@ function escapes(id: Node): boolean {
 }
 
 /**
- * Locals of a unit assigned an allocation whose value goes to exactly one place (`s = estrdup(x); … p->f = s;`):
- * never handed to a deallocator, a second field, a call or a return (a list node linked twice is not owned by each link).
+ * The unit's locals assigned an allocator's result (`s = estrdup(x)`, `char *s = emalloc(n)`, through
+ * casts and parentheses), in source order, and the locals handed to a deallocator.
  */
-function allocatedLocals(unit: FunctionUnit): Map<string, Family> {
-  const out = new Map<string, Family>();
+function allocationAssignments(unit: FunctionUnit): { assigned: Array<{ name: string; family: Family; fn: string }>; freed: Set<string> } {
+  const assigned: Array<{ name: string; family: Family; fn: string }> = [];
   const freed = new Set<string>();
   for (const call of unit.body.descendantsOfType('call_expression')) {
     const fn = call && calleeOf(call);
@@ -249,22 +249,32 @@ function allocatedLocals(unit: FunctionUnit): Map<string, Family> {
       if (a?.type === 'identifier') freed.add(a.text);
       continue;
     }
-    const fam = familyOfCall(fn, args(call));
-    if (!fam) continue;
+    const family = familyOfCall(fn, args(call));
+    if (!family) continue;
     let n: Node = call;
     let p = call.parent;
     for (let i = 0; p && (p.type === 'parenthesized_expression' || p.type === 'cast_expression') && i < 8; i++) {
       n = p;
       p = p.parent;
     }
+    let name: string | undefined;
     if (p?.type === 'assignment_expression' && p.childForFieldName('right')?.id === n.id) {
       const l = strip(p.childForFieldName('left'));
-      if (l?.type === 'identifier') out.set(l.text, fam);
-    } else if (p?.type === 'init_declarator') {
-      const v = declared(p.childForFieldName('declarator'));
-      if (v) out.set(v.name, fam);
-    }
+      if (l?.type === 'identifier') name = l.text;
+    } else if (p?.type === 'init_declarator') name = declared(p.childForFieldName('declarator'))?.name;
+    if (name) assigned.push({ name, family, fn });
   }
+  return { assigned, freed };
+}
+
+/**
+ * Locals of a unit assigned an allocation whose value goes to exactly one place (`s = estrdup(x); … p->f = s;`):
+ * never handed to a deallocator, a second field, a call or a return (a list node linked twice is not owned by each link).
+ */
+function allocatedLocals(unit: FunctionUnit): Map<string, Family> {
+  const out = new Map<string, Family>();
+  const { assigned, freed } = allocationAssignments(unit);
+  for (const a of assigned) out.set(a.name, a.family);
   for (const f of freed) out.delete(f);
   if (!out.size) return out;
   const uses = new Map<string, number>();
@@ -311,33 +321,13 @@ function valueOf(r: Node | null | undefined, locals: Map<string, Family>): Store
  */
 function returnedAllocation(unit: FunctionUnit): Family | undefined {
   const assigned = new Map<string, Set<Family>>();
-  const freed = new Set<string>();
-  for (const call of unit.body.descendantsOfType('call_expression')) {
-    const fn = call && calleeOf(call);
-    if (!call || !fn) continue;
-    const d = DEALLOCATORS[fn];
-    if (d) {
-      const a = strip(args(call)[d.arg]);
-      if (a?.type === 'identifier') freed.add(a.text);
-      continue;
-    }
-    const fam = familyOfCall(fn, args(call));
-    if (!fam || ALLOCATORS[fn]?.reallocArg !== undefined) continue;
-    let n: Node = call;
-    let p = call.parent;
-    for (let i = 0; p && (p.type === 'parenthesized_expression' || p.type === 'cast_expression') && i < 8; i++) {
-      n = p;
-      p = p.parent;
-    }
-    let name: string | undefined;
-    if (p?.type === 'assignment_expression' && p.childForFieldName('right')?.id === n.id) {
-      const l = strip(p.childForFieldName('left'));
-      if (l?.type === 'identifier') name = l.text;
-    } else if (p?.type === 'init_declarator') name = declared(p.childForFieldName('declarator'))?.name;
-    if (!name) continue;
-    let set = assigned.get(name);
-    if (!set) assigned.set(name, (set = new Set()));
-    set.add(fam);
+  const all = allocationAssignments(unit);
+  const freed = all.freed;
+  for (const a of all.assigned) {
+    if (ALLOCATORS[a.fn]?.reallocArg !== undefined) continue;
+    let set = assigned.get(a.name);
+    if (!set) assigned.set(a.name, (set = new Set()));
+    set.add(a.family);
   }
   let out: Family | undefined;
   let any = false;

@@ -59,10 +59,10 @@ export interface PinnedRegistration {
 }
 
 const WEAKMAP = /(^|\\)weakmap$/i;
-const isThis = (n: PhpNode | null | undefined) => n?.kind === 'variable' && n.name === 'this';
+export const isThis = (n: PhpNode | null | undefined): boolean => n?.kind === 'variable' && n.name === 'this';
 
 /** `$this->p` → `p`, else undefined. */
-function thisProp(n: PhpNode | null | undefined): string | undefined {
+export function thisProp(n: PhpNode | null | undefined): string | undefined {
   if ((n?.kind === 'propertylookup' || n?.kind === 'nullsafepropertylookup') && isThis(n.what)) return nameOf(n.offset);
   return undefined;
 }

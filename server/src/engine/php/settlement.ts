@@ -4,6 +4,7 @@
 // and nothing in the class ever removes an entry — so every settled request
 // stays in the map for the life of the object. Used by php-settled-entry-kept.
 import { type PhpNode } from './parse';
+import { thisProp as ownProp } from './pinning';
 import { nameOf, type ClassInfo, type FunctionScope, type PhpFileModel } from './scopes';
 
 const SETTLE = new Set(['resolve', 'reject', 'fail', 'complete', 'succeed', 'error']);
@@ -20,11 +21,8 @@ export interface SettledEntry {
   method: string;
 }
 
-const isThis = (n: PhpNode | null | undefined) => n?.kind === 'variable' && n.name === 'this';
-function thisProp(n: PhpNode | null | undefined): string | undefined {
-  if ((n?.kind === 'propertylookup' || n?.kind === 'nullsafepropertylookup') && isThis(n.what)) return nameOf(n.offset)?.toLowerCase();
-  return undefined;
-}
+/** `$this->p` → `p` lower-cased (pinning.ts's reading of a property of `$this`). */
+const thisProp = (n: PhpNode | null | undefined): string | undefined => ownProp(n)?.toLowerCase();
 /** `$this->p[$k]` → p. */
 function keyedProp(n: PhpNode | null | undefined): string | undefined {
   return n?.kind === 'offsetlookup' && n.offset ? thisProp(n.what) : undefined;
