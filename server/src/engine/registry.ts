@@ -27,11 +27,12 @@ import phpUncollectableCycle from './rules/php-uncollectable-cycle';
 import phpInstancePinned from './rules/php-instance-pinned';
 import phpUnboundedRecorder from './rules/php-unbounded-recorder';
 import phpSettledEntryKept from './rules/php-settled-entry-kept';
+import phpUnbalancedPair from './rules/php-unbalanced-pair';
 
 export const allRules: Rule[] = [cProcessHeapLeak, cRequestHeapLeak, cMismatchedFree, cDoubleFree, cRefcountLeak, fpmMaxRequests, iniMemoryLimitUnbounded,
   // configuration: the settings that decide whether a leak takes a server down
   iniMemoryLimitHigh, iniGcDisabled, mysqlndMemorySettings, rrWorkerRecyclingMissing, rrWorkerMemoryAboveLimit, swooleMaxRequestMissing, swooleMaxRequestIneffective, webmanMemoryMonitorOff, webmanMonitorMemoryLimitUnbounded, octaneMaxRequestsDisabled,
-  phpUnboundedStaticGrowth, phpUnprovenStaticGrowth, phpListenerPerRequest, phpTimerPerRequest, phpBufferedResultRetained, phpUncollectableCycle, phpInstancePinned, phpUnboundedRecorder, phpSettledEntryKept];
+  phpUnboundedStaticGrowth, phpUnprovenStaticGrowth, phpListenerPerRequest, phpTimerPerRequest, phpBufferedResultRetained, phpUncollectableCycle, phpInstancePinned, phpUnboundedRecorder, phpSettledEntryKept, phpUnbalancedPair];
 
 const byId = new Map(allRules.map((r) => [r.meta.id, r]));
 
