@@ -61,7 +61,13 @@ async function main() {
   if (o.screenshot) ensureAptPackages(BROWSER_APT_PACKAGES);
   ensureCodeServer();
 
-  const examples = path.join(repo, 'examples');
+  // A fresh copy of examples/ each run: code-server auto-saves, so quick fixes and edits in
+  // the demo would otherwise change the repository's tracked files.
+  const demoRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'php-leak-demo-'));
+  const examples = path.join(demoRoot, 'examples');
+  fs.cpSync(path.join(repo, 'examples'), examples, { recursive: true });
+  process.on('exit', () => fs.rmSync(demoRoot, { recursive: true, force: true }));
+  say(`demo workspace: ${examples} (a copy of examples/, removed when this stops)`);
   server = await startCodeServer({
     port: o.port,
     folder: examples,

@@ -76,3 +76,44 @@ PHP_MINFO_FUNCTION(memory)
 	php_info_print_table_header(2, "memory support", "enabled");
 	php_info_print_table_end();
 }
+
+/* The module entry, so PHP loads the extension and the runtime proof can run on it
+ * (see examples/README.md: build with phpize, then "PHP Leak: Measure" on handler.php). */
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_memory_none, 0, 0, _IS_BOOL, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_MASK_EX(arginfo_memory_greet, 0, 1, MAY_BE_STRING|MAY_BE_FALSE)
+	ZEND_ARG_TYPE_INFO(0, name, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_memory_string, 0, 0, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+static const zend_function_entry memory_functions[] = {
+	PHP_FE(leak_malloc, arginfo_memory_none)
+	PHP_FE(leak_emalloc, arginfo_memory_none)
+	PHP_FE(no_leak, arginfo_memory_none)
+	PHP_FE(greet, arginfo_memory_greet)
+	PHP_FE(make_greeting, arginfo_memory_string)
+	PHP_FE_END
+};
+
+zend_module_entry memory_module_entry = {
+	STANDARD_MODULE_HEADER,
+	"memory",
+	memory_functions,
+	NULL, /* MINIT */
+	NULL, /* MSHUTDOWN */
+	NULL, /* RINIT */
+	NULL, /* RSHUTDOWN */
+	PHP_MINFO(memory),
+	PHP_MEMORY_VERSION,
+	STANDARD_MODULE_PROPERTIES
+};
+
+#ifdef COMPILE_DL_MEMORY
+# ifdef ZTS
+ZEND_TSRMLS_CACHE_DEFINE()
+# endif
+ZEND_GET_MODULE(memory)
+#endif

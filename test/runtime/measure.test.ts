@@ -223,3 +223,31 @@ function h_cycles_leak() { static $keep = []; $a = new stdClass; $a->self = $a; 
     });
   });
 });
+
+describe('runtime: the demo workspace (examples/) shows the runtime proof', function () {
+  this.timeout(600_000);
+  let dir: string;
+  let so: string;
+  before(function () {
+    ensureRuntimeTools((m) => console.log(`    ${m}`));
+    dir = makeTempDir('php-leak-demo-ext-');
+    // What examples/README.md tells a newcomer to do: phpize && ./configure && make in ext-memory/.
+    so = buildSeed(path.join(dir, 'ext-memory'), 'phpize', undefined, path.join(__dirname, '..', '..', '..', 'examples', 'ext-memory'));
+  });
+  after(() => removeTempDir(dir));
+
+  it('handler.php as shipped: leak_emalloc() grows memory_get_usage() ~2 MB a call (verdict leak); with no_leak(): plateau', async () => {
+    const ext = path.join(dir, 'ext-memory');
+    const r = await measure(['--script', 'handler.php', '--call', 'handle', '--iterations', '300', '--', '-d', `extension=${so}`, '-d', 'memory_limit=2G'], ext, 1);
+    record('demo handler.php (leak_emalloc)', r);
+    assert.equal(r.verdict, 'leak', r.reason);
+    const usage = r.series.find((x) => x.metric === 'usage'); // memory_get_usage()
+    assert.ok(usage && Math.abs(usage.analysis.fit.slope - MB2) < 64 * 1024, JSON.stringify(r.series.map((x) => [x.metric, x.analysis.fit.slope])));
+    const src = fs.readFileSync(path.join(ext, 'handler.php'), 'utf8');
+    assert.ok(src.includes('leak_emalloc();'), 'handler.php calls leak_emalloc()');
+    fs.writeFileSync(path.join(ext, 'handler.php'), src.replace('leak_emalloc();', 'no_leak();'));
+    const c = await measure(['--script', 'handler.php', '--call', 'handle', '--iterations', '300', '--', '-d', `extension=${so}`, '-d', 'memory_limit=2G'], ext);
+    record('demo handler.php (no_leak)', c);
+    assert.equal(c.verdict, 'plateau', c.reason);
+  });
+});

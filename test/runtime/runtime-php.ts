@@ -93,8 +93,8 @@ export function ensureRuntimeTools(log: (s: string) => void): void {
 }
 
 /** Builds the seed extension into buildDir with a phpize / php-config pair; returns the .so. */
-export function buildSeed(buildDir: string, phpize = 'phpize', phpConfig?: string): string {
-  fs.cpSync(SEED_DIR, buildDir, { recursive: true });
+export function buildSeed(buildDir: string, phpize = 'phpize', phpConfig?: string, srcDir = SEED_DIR): string {
+  fs.cpSync(srcDir, buildDir, { recursive: true });
   run(phpize, [], { cwd: buildDir });
   // -O0 -g: frames with file:line for valgrind, and no dead-store elimination of the memset.
   run('./configure', ['--enable-memory', ...(phpConfig ? [`--with-php-config=${phpConfig}`] : []), 'CFLAGS=-O0 -g'], { cwd: buildDir, timeoutMs: 180_000 });
