@@ -45,6 +45,8 @@ export interface InvalidCase {
     fixes?: Record<string, string>;
     /** Fix titles (substrings) that must NOT be offered. */
     noFixes?: string[];
+    /** Title (substring) of the fix that must come first and be the only preferred one. */
+    preferred?: string;
   }>;
 }
 
@@ -75,6 +77,11 @@ export function ruleTester(ruleId: string, valid: Array<{ name: string; code: st
             const fix = (f.fixes ?? []).find((x) => x.title.includes(title));
             assert.ok(fix, `fix "${title}" among ${JSON.stringify((f.fixes ?? []).map((x) => x.title))}`);
             assert.strictEqual(applyFix(c.code, fix), output, `output of fix "${title}"`);
+          }
+          if (e.preferred) {
+            const fx = f.fixes ?? [];
+            assert.ok(fx[0]?.title.includes(e.preferred), `first fix ${JSON.stringify(fx.map((x) => x.title))} should be "${e.preferred}"`);
+            assert.deepStrictEqual(fx.filter((x) => x.isPreferred).map((x) => x.title), [fx[0].title], 'only the first fix is preferred');
           }
           for (const title of e.noFixes ?? []) {
             assert.ok(!(f.fixes ?? []).some((x) => x.title.includes(title)), `fix "${title}" must not be offered`);

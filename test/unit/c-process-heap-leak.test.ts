@@ -217,6 +217,12 @@ ruleTester(
       errors: [{ message: ['`p` = malloc(10 bytes) is not freed on the path through line 9: process memory survives the request, so the worker grows by ~10 bytes on every call that takes this path'] }],
     },
     {
+      name: 'the seed leak_malloc under long-running: only the free is offered (emalloc would still leak there)',
+      code: leakMalloc,
+      profile: 'long-running',
+      errors: [{ message: ['`foo` = malloc(2 MB) is never freed'], preferred: 'Insert free(foo)', noFixes: ['Switch to the Zend allocator'] }],
+    },
+    {
       name: 'the seed leak_malloc: never freed, with size, both fixes',
       code: leakMalloc,
       errors: [
@@ -227,6 +233,8 @@ ruleTester(
           range: [2, 16, 2, 39],
           severity: 'error',
           relatedLines: [5],
+          // The fix that removes the leak first: switching to emalloc only moves it to request memory.
+          preferred: 'Insert free(foo)',
           fixes: {
             'Switch to the Zend allocator: emalloc': src(
               'PHP_FUNCTION(leak_malloc)',

@@ -461,15 +461,15 @@ export function leakFindings(ctx: RuleContext, lifetime: 'process' | 'request' |
         });
         continue;
       }
+      // The fix that removes the leak comes first and is preferred. Switching malloc to the
+      // Zend allocator only moves the block to request memory: freed at request end under
+      // php-fpm, still a leak under a long-running runtime (there it is not offered).
       const fixes: Fix[] = [];
-      if (lifetime === 'process') {
-        const z = zendSwitchFix(ctx, ua, r);
-        if (z) fixes.push(z);
-      }
       const ins = insertReleaseFix(ctx, ua, r);
-      if (ins) {
-        if (fixes.length) ins.isPreferred = false;
-        fixes.push(ins);
+      if (ins) fixes.push({ ...ins, isPreferred: true });
+      if (lifetime === 'process' && ctx.profile !== 'long-running') {
+        const z = zendSwitchFix(ctx, ua, r);
+        if (z) fixes.push({ ...z, isPreferred: !ins });
       }
       out.push({
         message: leakMessage(ctx, r),
