@@ -65,16 +65,14 @@ ruleTester(
         ),
       },
       {
-        name: 'a transient object (lifetime unknown) may throw between: only exits are checked; under php-fpm nothing',
+        name: 'PHP stacks: built-ins between (no exceptions), the release as the return value or inside the next call',
         profile: LR,
         code: php(
-          'class Parser {',
-          '    private $stack = [];',
-          '    public function node($n) {',
-          '        $this->stack[] = $n;',
-          '        $this->children($n);',
-          '        array_pop($this->stack);',
-          '    }',
+          'class View {',
+          '    public function a($f) { set_error_handler(fn () => true); $h = fopen($f, "r"); restore_error_handler(); return $h; }',
+          '    public function b($x) { ob_start(); var_dump($x); return ob_get_clean(); }',
+          '    public function c($x) { ob_start(); imagepng($x); return $this->wrap(ob_get_clean()); }',
+          '    public function d($x) { ob_start(); call_user_func("image{$x}", $x); ob_end_clean(); }',
           '}',
         ),
       },
@@ -164,7 +162,55 @@ ruleTester(
           { line: 17, column: 9, message: /`Handler->scopes`/ },
         ],
       },
+      {
+        name: "PHP's own stacks: a callable run between set_error_handler and restore_error_handler; an include between ob_start and ob_get_clean",
+        profile: LR,
+        code: php(
+          'class Streams {',
+          '    public function open(callable $cb) {',
+          '        set_error_handler(fn () => true);',
+          '        $r = $cb();',
+          '        restore_error_handler();',
+          '        return $r;',
+          '    }',
+          '    public function render($tpl) {',
+          '        ob_start();',
+          '        include $tpl;',
+          '        return ob_get_clean();',
+          '    }',
+          '}',
+        ),
+        errors: [
+          { line: 4, column: 9, severity: 'warning', message: /`PHP's error-handler stack` here is released on line 6 only on the normal path: `\$cb\(\)` \(line 5\) can throw/ },
+          { line: 10, column: 9, message: /`PHP's output-buffer stack`.*`include \$tpl` \(line 11\) can throw/ },
+        ],
+      },
+      {
+        name: 'an object of unknown lifetime that pops its own stack: exceptions are a hint (information)',
+        profile: LR,
+        code: php(
+          'class Parser {',
+          '    private $stack = [];',
+          '    public function node($n) {',
+          '        $this->stack[] = $n;',
+          '        $this->children($n);',
+          '        array_pop($this->stack);',
+          '    }',
+          '}',
+        ),
+        errors: [{ line: 5, column: 9, severity: 'information', message: /`Parser->stack`/ }],
+      },
     ],
   },
   { language: 'php', path: '/app/src/Tracer.php' },
+);
+
+
+ruleTester(
+  rule,
+  {
+    valid: [{ name: 'test tooling (a Testing/ folder) is not checked', profile: LR, code: php('class T { private static $s = []; public function f($x) { self::$s[] = $x; $this->g(); array_pop(self::$s); } }') }],
+    invalid: [],
+  },
+  { language: 'php', path: '/app/src/Testing/Helpers.php' },
 );

@@ -31,19 +31,40 @@ const METHOD_PAIRS: MethodPair[] = [
   { add: ['set', 'put', 'store', 'add', 'register', 'bind', 'offsetset'], remove: ['release', 'delete', 'del', 'remove', 'unset', 'forget', 'unregister', 'offsetunset', 'destroy', 'clear'] },
 ];
 
+/**
+ * Process-wide stacks that PHP itself keeps: a call pushes, its counterpart pops. Under a
+ * long-running runtime they live as long as the worker.
+ */
+interface FunctionPair {
+  add: string;
+  remove: string[];
+  display: string;
+}
+
+const FUNCTION_PAIRS: FunctionPair[] = [
+  { add: 'set_error_handler', remove: ['restore_error_handler'], display: "PHP's error-handler stack" },
+  { add: 'set_exception_handler', remove: ['restore_exception_handler'], display: "PHP's exception-handler stack" },
+  { add: 'ob_start', remove: ['ob_end_clean', 'ob_get_clean', 'ob_end_flush', 'ob_get_flush'], display: "PHP's output-buffer stack" },
+];
+
+const PROCESS_STACK_WHY = 'PHP keeps it for the whole process, and a long-running worker never resets it between requests';
+
 /** Functions that take an entry off a stack / queue held in their first argument. */
 const POP_FUNCTIONS = new Set(['array_pop']);
 const PUSH_FUNCTIONS = new Set(['array_push']);
 
 /**
- * Built-in functions that do not throw (on well-typed input) and do not call back into user
- * code: a call to one of them between the pair is not an exception path.
+ * Function-style calls are taken as PHP built-ins, which report failure by warnings and return
+ * values, not by exceptions — except these, which run user callbacks (or user code) that can
+ * throw. Method calls, static calls, `new`, calls of a callable variable, `yield` and `include`
+ * can always throw.
  */
-const NON_THROWING = new Set([
-  'count', 'sizeof', 'strlen', 'mb_strlen', 'is_array', 'is_string', 'is_int', 'is_integer', 'is_object', 'is_null', 'is_bool', 'is_float', 'is_numeric', 'is_callable', 'is_resource', 'is_iterable',
-  'in_array', 'array_key_exists', 'key_exists', 'array_keys', 'array_values', 'array_key_last', 'array_key_first', 'array_slice', 'array_merge', 'array_pop', 'array_push', 'array_shift', 'array_unshift', 'end', 'reset', 'key', 'current',
-  'sprintf', 'implode', 'explode', 'str_replace', 'substr', 'strpos', 'stripos', 'strtolower', 'strtoupper', 'trim', 'rtrim', 'ltrim', 'str_starts_with', 'str_ends_with', 'str_contains', 'spl_object_id', 'spl_object_hash', 'get_class', 'gettype', 'get_debug_type',
-  'microtime', 'hrtime', 'time', 'memory_get_usage', 'memory_get_peak_usage', 'max', 'min', 'abs', 'intval', 'strval', 'floatval', 'boolval', 'func_get_args', 'compact', 'array_map', 'array_filter',
+const CALLS_BACK = new Set([
+  'call_user_func', 'call_user_func_array', 'array_map', 'array_walk', 'array_walk_recursive', 'array_reduce', 'array_filter', 'usort', 'uasort', 'uksort',
+  'iterator_apply', 'iterator_to_array', 'forward_static_call', 'forward_static_call_array', 'preg_replace_callback', 'preg_replace_callback_array', 'spl_autoload_call',
+  'class_exists', 'interface_exists', 'trait_exists', 'enum_exists', 'method_exists', 'is_subclass_of', 'is_a', // autoloaders run
+  'json_encode', 'serialize', 'unserialize', 'var_export', 'print_r', 'strval', 'settype', // __serialize, __toString, JsonSerializable
+  'intdiv', 'random_int', 'random_bytes', // documented to throw
 ]);
 
 // ---------------------------------------------------------------------------
@@ -66,6 +87,8 @@ export interface UnbalancedPair {
   why?: string;
   /** `array_pop()`, `unset()`, `Context::release()`. */
   releaseLabel: string;
+  /** The container's lifetime is inferred from the pair itself (a property of an object the model does not know). */
+  candidate: boolean;
 }
 
 interface Acquire {
@@ -78,8 +101,9 @@ interface Acquire {
   keys: PhpNode[];
   matches(n: PhpNode, scope: FunctionScope, model: PhpFileModel): boolean;
   releaseLabel: string;
-  /** Only exits, not exceptions, are reported (the container's lifetime is inferred from the pair itself). */
+  /** Only exits, not exceptions, are reported (a static API whose storage is not seen). */
   exitsOnly: boolean;
+  why?: string;
 }
 
 const lower = (v: unknown): string => (nameOf(v) ?? '').toLowerCase();
@@ -136,7 +160,7 @@ function acquireOf(o: OwnedNode, scope: FunctionScope, model: PhpFileModel): Acq
       display: a.c.display,
       keys,
       releaseLabel: 'unset()',
-      exitsOnly: !!a.c.candidate,
+      exitsOnly: false,
       matches: (r, sc, m) => {
         if (r.kind === 'unset') return (r.variables ?? []).some((v: PhpNode) => {
           const b = accessOf(v, sc, candidateModelOf(m));
@@ -151,8 +175,25 @@ function acquireOf(o: OwnedNode, scope: FunctionScope, model: PhpFileModel): Acq
       },
     };
   }
-  // array_push(C, v)
+  // set_error_handler(…) … restore_error_handler(), ob_start() … ob_get_clean()
   const fn = functionOf(n);
+  const fp = fn ? FUNCTION_PAIRS.find((p) => p.add === fn) : undefined;
+  if (fp) {
+    return {
+      node: n,
+      key: `function:${fp.add}`,
+      display: fp.display,
+      keys: [],
+      releaseLabel: `${fp.remove[0]}()`,
+      exitsOnly: false,
+      why: PROCESS_STACK_WHY,
+      matches: (r) => {
+        const f = functionOf(r);
+        return !!f && fp.remove.includes(f);
+      },
+    };
+  }
+  // array_push(C, v)
   if (fn && PUSH_FUNCTIONS.has(fn)) {
     const a = fromAccess(args(n)[0]);
     if (a && a.keys.length === 0) return stackAcquire(n, a.c, []);
@@ -182,7 +223,7 @@ function acquireOf(o: OwnedNode, scope: FunctionScope, model: PhpFileModel): Acq
     if (r.what?.kind === 'staticlookup') return false;
     const rc = containerOf(r.what.what, sc, candidateModelOf(mm));
     return !!rc && rc.key === c.key;
-  }, !!c.candidate);
+  }, false);
 }
 
 function stackAcquire(n: PhpNode, c: Container, keys: PhpNode[]): Acquire {
@@ -193,7 +234,7 @@ function stackAcquire(n: PhpNode, c: Container, keys: PhpNode[]): Acquire {
     display: c.display,
     keys,
     releaseLabel: 'array_pop()',
-    exitsOnly: !!c.candidate,
+    exitsOnly: false,
     matches: (r, sc, m) => {
       const f = functionOf(r);
       if (f && POP_FUNCTIONS.has(f)) {
@@ -236,6 +277,8 @@ function methodAcquire(
 // Paths
 
 const LOOPS = new Set(['for', 'foreach', 'while', 'do']);
+/** Statements whose inner statements run conditionally or repeatedly. */
+const CONTROL = new Set(['if', 'switch', 'for', 'foreach', 'while', 'do', 'try', 'block', 'declare']);
 
 /** The nearest `block` ancestor index in a parent chain (the chain is outermost first). */
 function statementIn(chain: PhpNode[], node: PhpNode): { block: PhpNode; stmt: PhpNode; index: number } | undefined {
@@ -304,11 +347,19 @@ function leavesRegion(chain: PhpNode[], blockIndex: number, node: PhpNode): bool
 }
 
 function mayThrow(n: PhpNode): boolean {
-  if (n.kind === 'new' || n.kind === 'yield' || n.kind === 'yieldfrom') return true;
+  if (n.kind === 'new' || n.kind === 'yield' || n.kind === 'yieldfrom' || n.kind === 'include') return true;
   if (n.kind !== 'call') return false;
   const f = functionOf(n);
-  if (f !== undefined) return !NON_THROWING.has(f);
-  return true;
+  if (f === undefined) return true;
+  // call_user_func('imagepng', …): a built-in named by a string.
+  const first = args(n)[0];
+  if ((f === 'call_user_func' || f === 'call_user_func_array') && (first?.kind === 'string' || first?.kind === 'encapsed')) return false;
+  return CALLS_BACK.has(f);
+}
+
+/** Test tooling (a package's Testing/ helpers, fixtures): not code a worker runs per request. */
+function isTestTooling(path: string | undefined): boolean {
+  return !!path && path.split(/[\\/]/).slice(0, -1).some((seg) => /^(tests?|testing|spec|fixtures?)$/i.test(seg));
 }
 
 /** Unbalanced pairs in one function body. */
@@ -338,7 +389,7 @@ export function unbalancedPairsIn(scope: FunctionScope, model: PhpFileModel, tex
       releases.push(r.node);
       if (!releaseStmt) {
         const rs = statementIn(r.parents, r.node);
-        const direct = rs && rs.block === block && (rs.stmt.kind === 'expressionstatement' || rs.stmt === r.node);
+        const direct = rs && rs.block === block && !CONTROL.has(rs.stmt.kind);
         // …or inside a try of this block (`try { … } finally { unset(…); }`)
         const inTry = !direct && r.parents.some((p, i) => p.kind === 'try' && r.parents[i - 1] === block);
         if (direct) releaseStmt = rs!.stmt;
@@ -362,6 +413,8 @@ export function unbalancedPairsIn(scope: FunctionScope, model: PhpFileModel, tex
       const bi = x.parents.indexOf(block);
       if (bi < 0) continue;
       const k = x.node.kind;
+      // `return ob_get_clean();`: the exit is the release.
+      if ((k === 'return' || k === 'throw') && releases.some((r) => contains(x.node, r))) continue;
       if (k === 'return' || k === 'continue' || k === 'break') {
         if ((k !== 'return' && !leavesRegion(x.parents, bi, x.node)) || exitCovered(x.parents, bi, x.node, releases)) continue;
         // A release earlier on this exit's own branch.
@@ -371,18 +424,19 @@ export function unbalancedPairsIn(scope: FunctionScope, model: PhpFileModel, tex
         if (acq.exitsOnly || exceptionCovered(x.parents, bi, x.node, releases, releaseStmt)) continue;
         if (releases.some((r) => startOf(r) < xs && x.parents.some((p) => p.kind === 'block' && contains(p, r) && p !== block))) continue;
         found = { kind: 'exit', node: x.node, word: 'throw' };
-      } else if (!acq.exitsOnly && mayThrow(x.node) && !releases.includes(x.node)) {
+      } else if (!acq.exitsOnly && mayThrow(x.node) && !releases.some((r) => contains(x.node, r))) {
         if (exceptionCovered(x.parents, bi, x.node, releases, releaseStmt)) continue;
         found = { kind: 'throw-call', node: x.node };
       }
     }
     if (!found) continue;
     if (out.some((u) => u.add === n)) continue;
-    out.push({ scope, add: n, release: releases[0], exit: found, display: acq.display, why: acq.container?.why, releaseLabel: acq.releaseLabel });
+    out.push({ scope, add: n, release: releases[0], exit: found, display: acq.display, why: acq.why ?? acq.container?.why, releaseLabel: acq.releaseLabel, candidate: !!acq.container?.candidate });
   }
   return out;
 }
 
 export function unbalancedPairs(model: PhpFileModel, text: string): UnbalancedPair[] {
+  if (isTestTooling(model.path)) return [];
   return model.scopes.flatMap((s) => unbalancedPairsIn(s, model, text));
 }

@@ -40,6 +40,8 @@ function check(ctx: RuleContext): RawFinding[] {
     out.push({
       message: `The entry added to \`${u.display}\` here is released on line ${line(u.release)} only on the normal path: ${exit}${exception ? ' and nothing releases it then (no `finally`)' : ' without releasing it'}, so each such call leaves one entry behind.`,
       range: ctx.lines.range(s.start, s.end),
+      // An exception path through an object whose lifetime is only inferred: a hint, not a warning.
+      ...(exception && u.candidate && ctx.profile === 'long-running' ? { severity: 'information' as const } : {}),
       related: [
         ...(rel ? [{ range: ctx.lines.range(rel.start, rel.end), message: `released here (${u.releaseLabel}) on the normal path` }] : []),
         ...(ex ? [{ range: ctx.lines.range(ex.start, ex.end), message: exception ? 'an exception here skips the release' : `this ${word} skips the release` }] : []),
