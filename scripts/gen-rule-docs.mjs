@@ -6,13 +6,12 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const { allRules } = require(join(root, 'out/server/src/engine/registry.js'));
+// The one registry: static rules, runtime findings' rules (valgrind, debug-build logs), the budget notice.
+const { registeredRules } = require(join(root, 'out/server/src/engine/registry.js'));
 const { replaceRuleTable } = require(join(root, 'out/server/src/engine/ruleTable.js'));
-// Runtime findings (valgrind, debug-build logs) have rule ids and docs pages too.
-const { runtimeRules } = require(join(root, 'out/server/src/runtime/rules.js'));
 const readmePath = join(root, 'README.md');
 const before = readFileSync(readmePath, 'utf8');
-const after = replaceRuleTable(before, [...allRules, ...runtimeRules]);
+const after = replaceRuleTable(before, registeredRules);
 if (after !== before) {
   writeFileSync(readmePath, after);
   console.log('README.md rule table updated');

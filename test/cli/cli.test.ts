@@ -192,6 +192,12 @@ describe('CLI (dist/cli.js)', () => {
       assert.equal(emalloc[0].severity, 'warning');
     });
 
+    it('--rule takes the runtime and budget rules of the registry too (analysis-budget=off, runtime-debug-leak=off)', () => {
+      const r = runCli(['scan', LEAKY.file, '--rule', 'analysis-budget=off', '--rule', 'runtime-debug-leak=off', '--rule', 'runtime-valgrind-leak=hint'], ws);
+      assert.equal(r.status, 1, describeRun(r));
+      assert.ok(textFindings(r.stdout).some((f) => f.ruleId === PROCESS_RULE), describeRun(r));
+    });
+
     it('--output FILE writes the report to the file, not to standard output', () => {
       const out = path.join(ws, 'reports', 'report.json');
       fs.mkdirSync(path.dirname(out), { recursive: true });

@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describeRun, runCli } from '../support/cli';
 import { makeTempDir, readFixture, removeTempDir, writeFiles } from '../support/fixtures';
+import { registeredRules } from '../../server/src/engine';
 
 interface JsonReport {
   files: Array<{ path: string; findings: Array<{ ruleId: string; severity: string; range: { start: { line: number } } }> }>;
@@ -68,6 +69,10 @@ describe('CLI: php-leak import-leak-log --runtime', () => {
       JSON.parse(sarif.stdout).runs[0].results.map((x: { level: string }) => x.level),
       ['error'],
     );
+    // The runtime report lists the same registry as php-leak scan, so ruleIndex is the same across reports.
+    const run = JSON.parse(sarif.stdout).runs[0];
+    assert.deepEqual(run.tool.driver.rules.map((x: { id: string }) => x.id), registeredRules.map((x) => x.meta.id));
+    assert.equal(run.tool.driver.rules[run.results[0].ruleIndex].id, 'runtime-debug-leak');
   });
 
   it('auto in a project whose composer.json requires Swoole: an error, as php-leak scan would decide', () => {

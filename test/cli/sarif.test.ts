@@ -9,6 +9,7 @@ import type { ValidateFunction } from 'ajv';
 import { describeRun, runCli } from '../support/cli';
 import { LEAKY, makeTempDir, PROCESS_RULE, readFixture, removeTempDir, REQUEST_RULE, writeFiles } from '../support/fixtures';
 import { repoRoot } from '../support/paths';
+import { registeredRules } from '../../server/src/engine';
 
 const SCHEMA = path.join(repoRoot, 'node_modules', '@microsoft', 'jest-sarif', 'lib', 'schemas', 'sarif-2.1.0-rtm.5.json');
 
@@ -85,6 +86,15 @@ describe('CLI SARIF output', () => {
     assert.equal(log.runs[0].tool.driver.name, 'php-leak');
     const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
     assert.equal(log.runs[0].tool.driver.version, pkg.version);
+  });
+
+  it('tool.driver.rules is the whole rule registry, in its order (static, runtime and budget rules)', () => {
+    const log = sarif([LEAKY.file], 1);
+    assert.deepEqual(
+      log.runs[0].tool.driver.rules.map((r) => r.id),
+      registeredRules.map((r) => r.meta.id),
+    );
+    assert.ok(log.runs[0].tool.driver.rules.some((r) => r.id === 'analysis-budget' && r.helpUri?.endsWith('docs/rules/analysis-budget.md')));
   });
 
   it('lists the rules in tool.driver.rules with help text and a helpUri to the rule page', () => {

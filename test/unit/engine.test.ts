@@ -12,15 +12,18 @@ import {
   LineIndex,
   looksBinary,
   normalizeSettings,
+  registeredRules,
+  ruleKind,
+  ruleRegistry,
   walkFiles,
+  BUDGET_RULE_ID,
   type Rule,
   type SourceDocument,
 } from '../../server/src/engine';
 import { replaceRuleTable, ruleTableMarkdown } from '../../server/src/engine/ruleTable';
-import { runtimeRules } from '../../server/src/runtime/rules';
 
-/** Every rule id a user can see: the static rules and the runtime findings' rules. */
-const everyRule = [...allRules, ...runtimeRules];
+/** Every rule id a user can see: the one registry (static, runtime and budget rules). */
+const everyRule = registeredRules;
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
@@ -139,7 +142,6 @@ describe('engine: settings', () => {
   it('replaces each bad value by its default with a message naming the setting', () => {
     const { settings, problems } = normalizeSettings(
       { runtime: 42, rules: { 'c-process-heap-leak': 'loud', nope: 'off' }, include: 'x', maxFileSize: -1, enable: 'yes' },
-      new Set(['c-process-heap-leak']),
     );
     assert.strictEqual(settings.runtime, 'auto');
     assert.deepStrictEqual(settings.rules, {});
@@ -150,6 +152,14 @@ describe('engine: settings', () => {
     for (const name of ['phpLeak.runtime', 'phpLeak.rules.c-process-heap-leak', 'unknown rule "nope"', 'phpLeak.include', 'phpLeak.maxFileSize', 'phpLeak.enable']) {
       assert.ok(text.includes(name), `${name} missing from:\n${text}`);
     }
+  });
+
+  it('phpLeak.rules accepts every registered rule (runtime and budget ones too); an unknown id is still reported', () => {
+    const { settings, problems } = normalizeSettings({
+      rules: { 'runtime-debug-leak': 'off', 'runtime-valgrind-leak': 'warning', 'analysis-budget': 'hint', 'c-double-free': 'off', 'runtime-made-up': 'off' },
+    });
+    assert.deepStrictEqual(settings.rules, { 'runtime-debug-leak': 'off', 'runtime-valgrind-leak': 'warning', 'analysis-budget': 'hint', 'c-double-free': 'off' });
+    assert.deepStrictEqual(problems, ['phpLeak.rules: unknown rule "runtime-made-up" ignored']);
   });
 
   it('treats a non-object as defaults with a message', () => {
@@ -252,6 +262,19 @@ describe('engine: languages and file walking', () => {
 });
 
 describe('rule registry and docs', () => {
+  it('one registry holds every static rule, both runtime rules and the budget notice, each with its kind', () => {
+    assert.deepStrictEqual(
+      ruleRegistry.filter((r) => r.kind === 'static').map((r) => r.rule),
+      allRules,
+    );
+    assert.deepStrictEqual(ruleRegistry.filter((r) => r.kind === 'runtime').map((r) => r.rule.meta.id), ['runtime-valgrind-leak', 'runtime-debug-leak']);
+    assert.deepStrictEqual(ruleRegistry.filter((r) => r.kind === 'budget').map((r) => r.rule.meta.id), [BUDGET_RULE_ID]);
+    assert.strictEqual(ruleKind('c-double-free'), 'static');
+    assert.strictEqual(ruleKind('runtime-debug-leak'), 'runtime');
+    assert.strictEqual(ruleKind(BUDGET_RULE_ID), 'budget');
+    assert.strictEqual(ruleKind('nope'), undefined);
+  });
+
   it('has unique kebab-case ids, and a docs page per rule whose first line names it', () => {
     const ids = everyRule.map((r) => r.meta.id);
     assert.strictEqual(new Set(ids).size, ids.length);
@@ -268,6 +291,8 @@ describe('rule registry and docs', () => {
     const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
     assert.strictEqual(replaceRuleTable(readme, everyRule), readme, 'README.md rule table is stale: run `npm run docs:rules`');
     for (const r of everyRule) assert.ok(ruleTableMarkdown(everyRule).includes(`\`${r.meta.id}\``));
+    // Every registered id has its row in the README as committed (runtime and budget rules too).
+    for (const { rule: r } of ruleRegistry) assert.ok(readme.includes(`| [\`${r.meta.id}\`](docs/rules/${r.meta.id}.md) |`), `README row for ${r.meta.id}`);
   });
 });
 

@@ -45,6 +45,15 @@ describe('engine: analysis time budget', () => {
     assert.deepEqual(r.findings.map((f) => f.ruleId).sort(), [BUDGET_RULE_ID, 'swallower']);
   });
 
+  it('phpLeak.rules["analysis-budget"] sets the notice\'s severity, or turns it off (budgetExceeded still set)', () => {
+    const rules = () => [spinner('slow', 3000), rule('after', () => [{ message: 'after', range }])];
+    const warned = analyze(doc, { profile: 'fpm', budgetMs: 20, rules: { [BUDGET_RULE_ID]: 'warning' } }, rules());
+    assert.deepEqual(warned.findings.filter((f) => f.ruleId === BUDGET_RULE_ID).map((f) => f.severity), ['warning']);
+    const off = analyze(doc, { profile: 'fpm', budgetMs: 20, rules: { [BUDGET_RULE_ID]: 'off' } }, rules());
+    assert.deepEqual(off.findings.map((f) => f.ruleId), []);
+    assert.equal(off.budgetExceeded?.ruleId, 'slow');
+  });
+
   it('no budget (absent, 0, not finite): checkBudget never throws', () => {
     for (const budgetMs of [undefined, 0, Infinity, NaN, -5]) {
       const r = analyze(doc, { profile: 'fpm', budgetMs }, [spinner('slow', 60)]);

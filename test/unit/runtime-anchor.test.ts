@@ -235,6 +235,14 @@ describe('runtime anchors: the server store (RuntimeFindingsStore)', () => {
     assert.equal(store.staleCount(), 0);
   });
 
+  it("the document's phpLeak.rules win over a runtime finding's severity; 'off' hides it", () => {
+    const store = new RuntimeFindingsStore();
+    store.set({ source: 'debug-build', files: [{ uri, findings: [finding(3)] }] }, () => disk, () => disk);
+    assert.deepEqual(store.get(uri, () => disk, 'long-running', { 'runtime-debug-leak': 'hint' }).findings.map((f) => f.severity), ['hint']);
+    assert.deepEqual(store.get(uri, () => disk, 'long-running', { 'runtime-debug-leak': 'off' }).findings, []);
+    assert.deepEqual(store.get(uri, () => disk, 'long-running', { 'runtime-valgrind-leak': 'off' }).findings.map((f) => f.severity), ['warning'], 'another rule\'s setting');
+  });
+
   it('anchors on the disk text (what the run saw) and moves to unsaved editor text', () => {
     const store = new RuntimeFindingsStore();
     const editor = `/* unsaved */\n/* lines */\n/* above */\n${disk}`;

@@ -5,7 +5,6 @@ import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { createHash } from 'crypto';
 import {
-  allRules,
   analyze,
   DEFAULT_SETTINGS,
   detectProfile,
@@ -14,6 +13,7 @@ import {
   installRoot,
   normalizeSettings,
   packageVersion,
+  registeredRules,
   ruleDocsPath,
   ruleDocsText,
   type Finding,
@@ -82,7 +82,7 @@ export async function runScan(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (values['list-rules']) {
-    for (const r of allRules) {
+    for (const r of registeredRules) {
       io.stdout(`${r.meta.id}\t${r.meta.defaultSeverity.fpm}/${r.meta.defaultSeverity['long-running']}\t${r.meta.title}\n`);
     }
     return 0;
@@ -111,17 +111,14 @@ export async function runScan(argv: string[], io: CliIo): Promise<number> {
     jobs = Number(values.jobs);
     if (!/^\d+$/.test(values.jobs) || jobs < 1) throw new UsageError(`--jobs expects a number of threads >= 1 (got "${values.jobs}")`);
   }
-  const { settings, problems } = normalizeSettings(
-    {
-      runtime,
-      ...(values['include-third-party'] ? { includeThirdParty: true } : {}),
-      rules: ruleOverrides,
-      ...(values.include ? { include: values.include } : {}),
-      exclude: [...DEFAULT_SETTINGS.exclude, ...(values.exclude ?? [])],
-      ...(maxFileSize !== undefined ? { maxFileSize } : {}),
-    },
-    new Set(allRules.map((r) => r.meta.id)),
-  );
+  const { settings, problems } = normalizeSettings({
+    runtime,
+    ...(values['include-third-party'] ? { includeThirdParty: true } : {}),
+    rules: ruleOverrides,
+    ...(values.include ? { include: values.include } : {}),
+    exclude: [...DEFAULT_SETTINGS.exclude, ...(values.exclude ?? [])],
+    ...(maxFileSize !== undefined ? { maxFileSize } : {}),
+  });
   if (problems.length) throw new UsageError(problems[0].replace(/^phpLeak\.rules\.?/, '--rule '));
 
   const args = paths.length ? paths : ['.'];
@@ -193,7 +190,7 @@ export async function runScan(argv: string[], io: CliIo): Promise<number> {
     files,
     skipped,
     cwd: io.cwd,
-    rules: allRules,
+    rules: registeredRules,
     toolVersion: packageVersion(),
     docs: (id: string) => ({ text: ruleDocsText(id), url: pathToFileURL(path.join(root, ruleDocsPath(id))).href }),
   };

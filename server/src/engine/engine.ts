@@ -1,6 +1,6 @@
 import { initCParser } from './c/parser';
 import { LineIndex } from './text';
-import { allRules } from './registry';
+import { allRules, BUDGET_RULE_ID } from './registry';
 import { isSuppressed, suppressionFix } from './suppress';
 import type {
   AnalysisOptions,
@@ -30,8 +30,7 @@ export function looksBinary(text: string): boolean {
   return head.includes('\u0000');
 }
 
-/** The rule id of the finding saying the time budget cut an analysis short (docs/rules/analysis-budget.md). */
-export const BUDGET_RULE_ID = 'analysis-budget';
+export { BUDGET_RULE_ID };
 
 /** Thrown by ctx.checkBudget() past the deadline; analyze() turns it into one `analysis-budget` finding. */
 export class AnalysisBudgetExceeded extends Error {
@@ -187,7 +186,9 @@ export function analyze(doc: SourceDocument, options: AnalysisOptions, rules: Ru
   if (cutAt !== undefined) {
     const elapsedMs = ctx.exceeded?.elapsedMs ?? ctx.elapsedMs();
     budgetExceeded = { budgetMs: ctx.budgetMs, elapsedMs, ruleId: cutAt };
-    findings.push(budgetFinding(budgetExceeded));
+    // phpLeak.rules["analysis-budget"] sets its severity or turns the notice off (budgetExceeded still says so).
+    const setting = options.rules?.[BUDGET_RULE_ID] ?? 'information';
+    if (setting !== 'off') findings.push(budgetFinding(budgetExceeded, setting));
   }
   findings.sort(
     (a, b) =>
@@ -198,14 +199,14 @@ export function analyze(doc: SourceDocument, options: AnalysisOptions, rules: Ru
   return budgetExceeded ? { findings, failures, budgetExceeded } : { findings, failures };
 }
 
-/** The one finding that says the analysis was cut short (information, at the top of the file). */
-function budgetFinding(b: NonNullable<AnalysisResult['budgetExceeded']>): Finding {
+/** The one finding that says the analysis was cut short (at the top of the file; information unless phpLeak.rules says otherwise). */
+function budgetFinding(b: NonNullable<AnalysisResult['budgetExceeded']>, severity: Severity): Finding {
   const message =
     `Leak analysis cut short after ${b.elapsedMs} ms (time budget ${b.budgetMs} ms, at rule ${b.ruleId}): ` +
     'findings for this file may be incomplete. Raise phpLeak.analysisTimeBudget (0 = no budget) to analyse it fully.';
   return {
     ruleId: BUDGET_RULE_ID,
-    severity: 'information',
+    severity,
     message,
     range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
     hover: `**Analysis cut short.** ${message}`,

@@ -1,8 +1,23 @@
 // The engine's public surface: what the LSP server, the CLI and the tests use.
 export * from './types';
 export { LineIndex, containsPosition, rangesOverlap } from './text';
-export { analyze, initEngine, effectiveSeverity, looksBinary, AnalysisBudgetExceeded, BUDGET_RULE_ID } from './engine';
-export { allRules, ruleById, ruleDocsUrl, ruleDocsPath } from './registry';
+export { analyze, initEngine, effectiveSeverity, looksBinary, AnalysisBudgetExceeded } from './engine';
+export {
+  allRules,
+  ruleRegistry,
+  registeredRules,
+  knownRuleIds,
+  runtimeRuleMetas,
+  ruleById,
+  ruleKind,
+  ruleDocsUrl,
+  ruleDocsPath,
+  BUDGET_RULE_ID,
+  VALGRIND_RULE,
+  DEBUG_LEAK_RULE,
+  type RuleKind,
+  type RegisteredRule,
+} from './registry';
 export { languageOf } from './language';
 export { detectProfile, type ProfileDecision } from './profile';
 export { installRoot, packageVersion, ruleDocsText } from './installRoot';

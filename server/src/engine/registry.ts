@@ -1,6 +1,11 @@
-// Every rule, one module each (ESLint-style). Adding a rule: write the module
-// under rules/, list it here, write docs/rules/<id>.md, run `npm run docs:rules`.
-import type { Rule } from './types';
+// THE rule registry: every rule id a user can see, with its kind. Static rules are one
+// module each (ESLint-style) and run in analyze(); runtime rules name findings measured by
+// server/src/runtime/ (valgrind, a debug build's leak log: metadata only, no check runs
+// here); the budget rule names the notice analyze() adds when a file's time budget is spent.
+// Settings validation, `--rule`, SARIF, the README table and the docs pages all read this
+// list. Adding a static rule: write the module under rules/, list it in allRules, write
+// docs/rules/<id>.md, run `npm run docs:rules`.
+import type { Rule, RuleMeta } from './types';
 import cProcessHeapLeak from './rules/c-process-heap-leak';
 import cRequestHeapLeak from './rules/c-request-heap-leak';
 import cMismatchedFree from './rules/c-mismatched-free';
@@ -34,10 +39,80 @@ export const allRules: Rule[] = [cProcessHeapLeak, cRequestHeapLeak, cMismatched
   iniMemoryLimitHigh, iniGcDisabled, mysqlndMemorySettings, rrWorkerRecyclingMissing, rrWorkerMemoryAboveLimit, swooleMaxRequestMissing, swooleMaxRequestIneffective, webmanMemoryMonitorOff, webmanMonitorMemoryLimitUnbounded, octaneMaxRequestsDisabled,
   phpUnboundedStaticGrowth, phpUnprovenStaticGrowth, phpListenerPerRequest, phpTimerPerRequest, phpBufferedResultRetained, phpUncollectableCycle, phpInstancePinned, phpUnboundedRecorder, phpSettledEntryKept, phpUnbalancedPair];
 
-const byId = new Map(allRules.map((r) => [r.meta.id, r]));
+/** The rule id of the finding saying the time budget cut an analysis short (docs/rules/analysis-budget.md). */
+export const BUDGET_RULE_ID = 'analysis-budget';
+export const VALGRIND_RULE = 'runtime-valgrind-leak';
+export const DEBUG_LEAK_RULE = 'runtime-debug-leak';
 
+/** static: a check over the source (allRules); runtime: findings measured by running PHP; budget: the engine's time-budget notice. */
+export type RuleKind = 'static' | 'runtime' | 'budget';
+
+/** The runtime findings' rules (their findings come from measurements, not from a check). */
+export const runtimeRuleMetas: readonly RuleMeta[] = [
+  {
+    id: VALGRIND_RULE,
+    title: 'Leak reported by valgrind',
+    description:
+      'valgrind (memcheck, --leak-check=full, with USE_ZEND_ALLOC=0 and ZEND_DONT_UNLOAD_MODULES=1) found memory that was "definitely lost" or "indirectly lost" when PHP exited, allocated through this line of the workspace\'s C sources. Definitely lost memory is a proven leak of the run that was observed.',
+    languages: ['c'],
+    defaultSeverity: { fpm: 'error', 'long-running': 'error' },
+    category: 'c-extension',
+  },
+  {
+    id: DEBUG_LEAK_RULE,
+    title: 'Leak reported by a debug build of PHP',
+    description:
+      'A PHP build configured with --enable-debug reported request memory (emalloc and friends) still allocated at the end of a request, allocated at this line ("Freeing 0x… (N bytes)"). PHP frees it at request end, so under php-fpm it only wastes memory until then; in a long-running runtime (Swoole, webman, RoadRunner, Octane) it is never freed.',
+    languages: ['c'],
+    defaultSeverity: { fpm: 'warning', 'long-running': 'error' },
+    category: 'c-extension',
+  },
+];
+
+/** The notice analyze() adds to a file whose analysis the time budget cut short. */
+export const budgetRuleMeta: RuleMeta = {
+  id: BUDGET_RULE_ID,
+  title: 'Analysis cut short by the time budget',
+  description:
+    'The analysis of this file took longer than phpLeak.analysisTimeBudget; the findings reported before the cut are kept, the rules that had not finished report nothing for the file, so it may hold leaks that are not shown.',
+  // Any file some static rule analyses can be cut short.
+  languages: [...new Set(allRules.flatMap((r) => r.meta.languages))],
+  defaultSeverity: { fpm: 'information', 'long-running': 'information' },
+  category: 'analysis',
+};
+
+export interface RegisteredRule {
+  kind: RuleKind;
+  /** For runtime and budget rules the check never runs (it returns nothing). */
+  rule: Rule;
+}
+
+const metaOnly = (meta: RuleMeta): Rule => ({ meta, check: () => [] });
+
+/** Every rule, in the order of the README table and of SARIF's tool.driver.rules. */
+export const ruleRegistry: readonly RegisteredRule[] = [
+  ...allRules.map((rule) => ({ kind: 'static' as const, rule })),
+  ...runtimeRuleMetas.map((m) => ({ kind: 'runtime' as const, rule: metaOnly(m) })),
+  { kind: 'budget', rule: metaOnly(budgetRuleMeta) },
+];
+
+/** Every registered rule, in the shape the report formatters and the README table take. */
+export const registeredRules: readonly Rule[] = ruleRegistry.map((r) => r.rule);
+
+/** Every rule id a setting (`phpLeak.rules`, `--rule`) may name. */
+export const knownRuleIds: ReadonlySet<string> = new Set(registeredRules.map((r) => r.meta.id));
+
+const byId = new Map(ruleRegistry.map((r) => [r.rule.meta.id, r]));
+
+/** A static rule by id (the ones analyze() runs). */
 export function ruleById(id: string): Rule | undefined {
-  return byId.get(id);
+  const r = byId.get(id);
+  return r?.kind === 'static' ? r.rule : undefined;
+}
+
+/** The kind of a registered rule id, else undefined. */
+export function ruleKind(id: string): RuleKind | undefined {
+  return byId.get(id)?.kind;
 }
 
 /** The rule's docs page, relative to the extension's (or package's) root folder. */

@@ -14,7 +14,7 @@ export interface ReportInput {
   skipped: Array<{ path: string; reason: string }>;
   /** Paths in the output are relative to this folder when inside it. */
   cwd: string;
-  rules: Rule[];
+  rules: readonly Rule[];
   toolVersion: string;
   /** The rule's docs page text and URL, when shipped. */
   docs?: (ruleId: string) => { text?: string; url?: string };

@@ -7,7 +7,7 @@ export const RULE_TABLE_END = '<!-- rules:end -->';
 const sev = (s: SeveritySetting) => (s === 'off' ? 'off' : s);
 
 /** The README's rule table, generated from the registry (a test fails when the README's copy is stale). */
-export function ruleTableMarkdown(rules: Rule[]): string {
+export function ruleTableMarkdown(rules: readonly Rule[]): string {
   const rows = rules.map(
     (r) =>
       `| [\`${r.meta.id}\`](${ruleDocsPath(r.meta.id)}) | ${r.meta.title} | ${r.meta.category} | ${sev(r.meta.defaultSeverity.fpm)} | ${sev(r.meta.defaultSeverity['long-running'])} |`,
@@ -22,7 +22,7 @@ export function ruleTableMarkdown(rules: Rule[]): string {
 }
 
 /** Replaces the table between the markers; throws when the markers are missing. */
-export function replaceRuleTable(readme: string, rules: Rule[]): string {
+export function replaceRuleTable(readme: string, rules: readonly Rule[]): string {
   const start = readme.indexOf(RULE_TABLE_START);
   const end = readme.indexOf(RULE_TABLE_END);
   if (start < 0 || end < start) throw new Error('README.md has no rule table markers');

@@ -1,5 +1,6 @@
 // The extension's settings ("phpLeak.*"), their defaults and their validation.
 // One definition for the client, the server and the CLI (vscode-eslint style).
+import { knownRuleIds } from './registry';
 import type { ProfileSetting, SeveritySetting } from './types';
 
 export interface Settings {
@@ -57,9 +58,10 @@ function isStringArray(v: unknown): v is string[] {
 
 /**
  * Validates raw settings (from workspace/configuration, a CLI or a test).
- * Bad values never throw: each is replaced by its default and reported.
+ * Bad values never throw: each is replaced by its default and reported. Rule ids are
+ * checked against the one registry (static, runtime and budget rules).
  */
-export function normalizeSettings(raw: unknown, knownRules?: ReadonlySet<string>): NormalizedSettings {
+export function normalizeSettings(raw: unknown): NormalizedSettings {
   const problems: string[] = [];
   const s: Settings = { ...DEFAULT_SETTINGS, rules: {}, include: [...DEFAULT_SETTINGS.include], exclude: [...DEFAULT_SETTINGS.exclude] };
   if (raw === undefined || raw === null) return { settings: s, problems };
@@ -79,7 +81,7 @@ export function normalizeSettings(raw: unknown, knownRules?: ReadonlySet<string>
   if (r.rules !== undefined) {
     if (r.rules && typeof r.rules === 'object' && !Array.isArray(r.rules)) {
       for (const [id, sev] of Object.entries(r.rules as Record<string, unknown>)) {
-        if (knownRules && !knownRules.has(id)) {
+        if (!knownRuleIds.has(id)) {
           problems.push(`phpLeak.rules: unknown rule "${id}" ignored`);
         } else if (typeof sev === 'string' && (SEVERITIES as readonly string[]).includes(sev)) {
           s.rules[id] = sev as SeveritySetting;

@@ -87,8 +87,8 @@ export interface RuleMeta {
   languages: DocLanguage[];
   /** Severity by runtime profile; 'off' means the rule is silent under it. */
   defaultSeverity: Record<Profile, SeveritySetting>;
-  /** Short label for the kind of memory at stake, shown in the README table. */
-  category: 'c-extension' | 'php-code' | 'configuration';
+  /** Short label for the kind of memory at stake, shown in the README table ('analysis': the engine's own notice). */
+  category: 'c-extension' | 'php-code' | 'configuration' | 'analysis';
 }
 
 export interface Rule {

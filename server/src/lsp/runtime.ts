@@ -5,7 +5,7 @@
 // one whose line was edited or deleted is dropped and a note says so.
 import * as fs from 'fs';
 import { URI } from 'vscode-uri';
-import type { Finding, Profile, RelatedInfo } from '../engine/types';
+import type { Finding, Profile, RelatedInfo, SeveritySetting } from '../engine/types';
 import { anchorAt, moveRange, reanchor, splitLines, type LineAnchor } from '../runtime/anchor';
 import { DEBUG_LEAK_RULE, runtimeSeverity, VALGRIND_RULE } from '../runtime/rules';
 import type { RuntimeFindingsParams } from './protocol';
@@ -107,9 +107,10 @@ export class RuntimeFindingsStore {
   /**
    * The live findings of the document, moved to where their lines are now in `text` (the
    * editor's or the disk's), and one note per source whose findings went stale. `profile`:
-   * the document's runtime profile, when the server has decided one.
+   * the document's runtime profile, when the server has decided one. `rules`: the document's
+   * phpLeak.rules, whose severity (or 'off') wins over the one the finding came with.
    */
-  get(uri: string, text: () => string | undefined, profile?: Profile): { findings: Finding[]; notes: Finding[] } {
+  get(uri: string, text: () => string | undefined, profile?: Profile, rules?: Record<string, SeveritySetting>): { findings: Finding[]; notes: Finding[] } {
     if (!this.docs.has(uri)) return { findings: [], notes: [] };
     this.update(uri, text());
     const doc = this.docs.get(uri)!;
@@ -122,6 +123,8 @@ export class RuntimeFindingsStore {
         continue;
       }
       const f = t.finding;
+      const override = rules?.[f.ruleId];
+      if (override === 'off') continue;
       const related: RelatedInfo[] = [];
       (f.related ?? []).forEach((r, i) => {
         const a = t.related[i];
@@ -130,7 +133,7 @@ export class RuntimeFindingsStore {
       });
       findings.push({
         ...f,
-        severity: t.followsProfile && profile ? runtimeSeverity(f.ruleId, profile) : f.severity,
+        severity: override ?? (t.followsProfile && profile ? runtimeSeverity(f.ruleId, profile) : f.severity),
         range: t.anchor ? moveRange(f.range, t.anchor.text, t.anchor.line, lines[t.anchor.line] ?? '') : f.range,
         ...(f.related ? { related } : {}),
       });

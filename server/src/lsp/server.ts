@@ -24,7 +24,6 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
-  allRules,
   analyze,
   compileFilter,
   containsPosition,
@@ -64,12 +63,22 @@ const DEBOUNCE_MS = 200;
 const MIN_FILES_FOR_WORKERS = 16;
 /** Scan workers stop after this long without work (their memory goes back). */
 const POOL_IDLE_MS = 5000;
-const KNOWN_RULES = new Set(allRules.map((r) => r.meta.id));
 
 interface DocState {
   version: number | null;
   findings: Finding[];
   profile: ProfileDecision;
+  /** phpLeak.rules of the analysis: also applied to the document's runtime findings. */
+  rules?: Settings['rules'];
+}
+
+/** The scan target a file was found under (the deepest folder holding it). */
+function targetOf(targets: ScanTarget[], file: string): ScanTarget | undefined {
+  let best: ScanTarget | undefined;
+  for (const t of targets) {
+    if ((file === t.root || file.startsWith(t.root.endsWith(path.sep) ? t.root : t.root + path.sep)) && (!best || t.root.length > best.root.length)) best = t;
+  }
+  return best;
 }
 
 export function startServer(connection: Connection): void {
@@ -100,7 +109,7 @@ export function startServer(connection: Connection): void {
   // ---------- settings ----------
 
   function applyRaw(raw: unknown): Settings {
-    const { settings, problems } = normalizeSettings(raw, KNOWN_RULES);
+    const { settings, problems } = normalizeSettings(raw);
     const fresh = problems.filter((p) => !reportedProblems.has(p));
     for (const p of fresh) reportedProblems.add(p);
     if (fresh.length) {
@@ -200,7 +209,7 @@ export function startServer(connection: Connection): void {
 
   function publish(uri: string, state: DocState | undefined): void {
     const text = () => textOf(uri, (u) => documents.get(u)?.getText());
-    const runtime = runtimeFindings.get(uri, text, state?.profile.profile); // moved to where their lines are now; stale ones as notes
+    const runtime = runtimeFindings.get(uri, text, state?.profile.profile, state?.rules); // moved to where their lines are now; stale ones as notes
     const findings = [...mergeRuntimeFindings(state?.findings ?? [], runtime.findings, fsPathOf(uri), text), ...runtime.notes];
     const diagnostics = findings.map((f) => toDiagnostic(f, uri));
     void connection.sendDiagnostics({ uri, version: state?.version ?? undefined, diagnostics });
@@ -248,7 +257,7 @@ export function startServer(connection: Connection): void {
     const b = result.budgetExceeded;
     if (b) log(`analysis of ${fsPath ?? uri} cut short after ${b.elapsedMs} ms at rule ${b.ruleId} (phpLeak.analysisTimeBudget = ${b.budgetMs} ms)`);
     if (result.skipped) log(`skipped ${fsPath ?? uri}: ${result.skipped}`);
-    return { version: null, findings: result.findings, profile };
+    return { version: null, findings: result.findings, profile, rules: settings.rules };
   }
 
   async function validate(doc: TextDocument): Promise<void> {
@@ -562,7 +571,8 @@ export function startServer(connection: Connection): void {
           if (result.skipped) log(`skipped ${f.path}: ${result.skipped}`);
           files++;
           findings += result.findings.length;
-          const state: DocState = { version: null, findings: result.findings, profile: f.profile };
+          const target = targetOf(targets, f.path);
+          const state: DocState = { version: null, findings: result.findings, profile: f.profile, ...(target ? { rules: target.settings.rules } : {}) };
           const hadFindings = !!scanned.get(uri)?.findings.length;
           scanned.set(uri, state);
           // Open documents show their live analysis; clean files need no message unless they had findings.

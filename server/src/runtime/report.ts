@@ -1,9 +1,8 @@
-// Runtime findings through the engine's formatters (text, JSON, SARIF), with the runtime rules.
+// Runtime findings through the engine's formatters (text, JSON, SARIF), with the rule registry.
 import * as path from 'path';
 import { pathToFileURL } from 'url';
-import { installRoot, packageVersion, ruleDocsPath, ruleDocsText } from '../engine';
+import { installRoot, packageVersion, registeredRules, ruleDocsPath, ruleDocsText } from '../engine';
 import { formatJson, formatSarif, formatText, type FileResult } from '../engine/report';
-import { runtimeRules } from './rules';
 import type { MappedFinding } from './valgrind';
 
 /**
@@ -22,7 +21,7 @@ export function formatRuntimeFindings(findings: MappedFinding[], format: 'text' 
     files: [...byPath.values()],
     skipped: [],
     cwd,
-    rules: runtimeRules,
+    rules: registeredRules,
     toolVersion: packageVersion(),
     docs: (id: string) => ({ text: ruleDocsText(id), url: pathToFileURL(path.join(root, ruleDocsPath(id))).href }),
   };
