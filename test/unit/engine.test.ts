@@ -11,7 +11,10 @@ import {
   languageOf,
   LineIndex,
   looksBinary,
+  DEFAULT_SETTINGS,
   normalizeSettings,
+  PROFILE_SETTINGS,
+  PROFILES,
   registeredRules,
   ruleKind,
   ruleRegistry,
@@ -160,6 +163,17 @@ describe('engine: settings', () => {
     });
     assert.deepStrictEqual(settings.rules, { 'runtime-debug-leak': 'off', 'runtime-valgrind-leak': 'warning', 'analysis-budget': 'hint', 'c-double-free': 'off' });
     assert.deepStrictEqual(problems, ['phpLeak.rules: unknown rule "runtime-made-up" ignored']);
+  });
+
+  it("the runtime profiles are one list: package.json's phpLeak.runtime enum is the engine's, and the setting and detection follow it", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+    const runtime = pkg.contributes.configuration.properties['phpLeak.runtime'];
+    assert.deepStrictEqual(runtime.enum, [...PROFILE_SETTINGS]);
+    assert.strictEqual(runtime.enumDescriptions.length, PROFILE_SETTINGS.length);
+    assert.strictEqual(runtime.default, DEFAULT_SETTINGS.runtime);
+    for (const p of PROFILE_SETTINGS) assert.strictEqual(normalizeSettings({ runtime: p }).settings.runtime, p);
+    for (const p of PROFILES) assert.deepStrictEqual(detectProfile(p, undefined), { profile: p, reason: 'set by phpLeak.runtime' });
+    assert.match(normalizeSettings({ runtime: 'swoole' }).problems[0], /expected one of auto, fpm, long-running/);
   });
 
   it('treats a non-object as defaults with a message', () => {

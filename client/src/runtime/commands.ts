@@ -7,7 +7,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import type { ProfileSetting } from '../../../server/src/engine/types';
+import { isProfileSetting, PROFILE_SETTINGS, type ProfileSetting } from '../../../server/src/engine/types';
 import { RuntimeFindingsNotification, type RuntimeFindingsParams } from '../../../server/src/lsp/protocol';
 import { chartData, type ChartData } from '../../../server/src/runtime/chart';
 import { formatMeasureText } from '../../../server/src/runtime/format';
@@ -56,8 +56,6 @@ export interface ImportLeakLogArgs {
    */
   runtime?: ProfileSetting;
 }
-
-const RUNTIMES: readonly ProfileSetting[] = ['auto', 'fpm', 'long-running'];
 
 export interface RuntimeState {
   measurement?: MeasureResult;
@@ -284,9 +282,9 @@ export function registerRuntimeCommands(
       return undefined;
     }
     const setting = vscode.workspace.getConfiguration('phpLeak', vscode.Uri.file(root)).get<string>('runtime');
-    const runtime = a.runtime ?? (RUNTIMES.includes(setting as ProfileSetting) ? (setting as ProfileSetting) : 'auto');
-    if (!RUNTIMES.includes(runtime)) {
-      void vscode.window.showErrorMessage(`PHP Leak: runtime must be one of ${RUNTIMES.join(', ')} (got "${runtime}")`);
+    const runtime: unknown = a.runtime ?? (isProfileSetting(setting) ? setting : 'auto');
+    if (!isProfileSetting(runtime)) {
+      void vscode.window.showErrorMessage(`PHP Leak: runtime must be one of ${PROFILE_SETTINGS.join(', ')} (got "${String(runtime)}")`);
       return undefined;
     }
     try {

@@ -1,7 +1,7 @@
 // What every php-leak subcommand shares.
 import * as path from 'path';
 import { parseArgs, type ParseArgsConfig } from 'util';
-import { detectProfile, DiskWorkspace, DEFAULT_SETTINGS, type ProfileDecision, type ProfileSetting } from '../engine';
+import { detectProfile, DiskWorkspace, DEFAULT_SETTINGS, PROFILE_SETTINGS, type ProfileDecision, type ProfileSetting } from '../engine';
 
 export interface CliIo {
   stdout: (s: string) => void;
@@ -53,8 +53,8 @@ export function splitAtDoubleDash(argv: string[]): { own: string[]; rest: string
   return dash >= 0 ? { own: argv.slice(0, dash), rest: argv.slice(dash + 1) } : { own: argv, rest: [] };
 }
 
-/** `--runtime`, as `php-leak scan` and `php-leak import-leak-log` take it. */
-export const RUNTIME_VALUES = ['auto', 'fpm', 'long-running'] as const;
+/** `--runtime`, as `php-leak scan` and `php-leak import-leak-log` take it (the engine's list). */
+export const RUNTIME_VALUES = PROFILE_SETTINGS;
 
 export function runtimeOption(value: string | undefined): ProfileSetting {
   return oneOf<ProfileSetting>('runtime', value, RUNTIME_VALUES, 'auto');

@@ -17,10 +17,9 @@ import {
   ruleDocsPath,
   ruleDocsText,
   type Finding,
-  type ProfileSetting,
   type SeveritySetting,
 } from '../engine';
-import { CliIo, oneOf, parseOptions, UsageError, type Command } from './common';
+import { CliIo, oneOf, parseOptions, runtimeOption, UsageError, type Command } from './common';
 import { formatJson, formatSarif, formatText, type FileResult } from '../engine/report';
 import { ResultCache } from '../scanpool/cache';
 import { defaultPoolSize, ScanPool } from '../scanpool/pool';
@@ -90,7 +89,7 @@ export async function runScan(argv: string[], io: CliIo): Promise<number> {
   const paths = positionals;
 
   const format = oneOf('format', values.format, ['text', 'json', 'sarif'] as const, 'text');
-  const runtime = oneOf<ProfileSetting>('runtime', values.runtime, ['auto', 'fpm', 'long-running'], 'auto');
+  const runtime = runtimeOption(values.runtime);
   const failOn = oneOf('fail-on', values['fail-on'], ['error', 'warning', 'never'] as const, 'error');
 
   const ruleOverrides: Record<string, SeveritySetting> = {};

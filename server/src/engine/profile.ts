@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { forEachChild, parsePhp, type PhpNode } from './php/parse';
-import type { Profile, ProfileSetting, WorkspaceView } from './types';
+import { PROFILES, type Profile, type ProfileSetting, type WorkspaceView } from './types';
 
 export interface ProfileDecision {
   profile: Profile;
@@ -160,8 +160,8 @@ export function detectProfile(
   read: ReadFile = defaultRead,
   workspace?: WorkspaceView,
 ): ProfileDecision {
-  if (setting === 'fpm') return { profile: 'fpm', reason: 'set by phpLeak.runtime' };
-  if (setting === 'long-running') return { profile: 'long-running', reason: 'set by phpLeak.runtime' };
+  const named = PROFILES.find((p) => p === setting);
+  if (named) return { profile: named, reason: 'set by phpLeak.runtime' };
   const composer = dir ? nearestComposer(dir, stopDir, read) : undefined;
   if (composer?.decision.profile === 'long-running') return composer.decision;
   if (composer) {

@@ -1,7 +1,7 @@
 // The extension's settings ("phpLeak.*"), their defaults and their validation.
 // One definition for the client, the server and the CLI (vscode-eslint style).
 import { knownRuleIds } from './registry';
-import type { ProfileSetting, SeveritySetting } from './types';
+import { isProfileSetting, PROFILE_SETTINGS, type ProfileSetting, type SeveritySetting } from './types';
 
 export interface Settings {
   enable: boolean;
@@ -44,7 +44,6 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
 });
 
 const SEVERITIES: readonly SeveritySetting[] = ['error', 'warning', 'information', 'hint', 'off'];
-const RUNTIMES: readonly ProfileSetting[] = ['auto', 'fpm', 'long-running'];
 
 export interface NormalizedSettings {
   settings: Settings;
@@ -75,8 +74,8 @@ export function normalizeSettings(raw: unknown): NormalizedSettings {
     else problems.push(`phpLeak.enable: expected true or false, got ${JSON.stringify(r.enable)}; default (true) used`);
   }
   if (r.runtime !== undefined) {
-    if (typeof r.runtime === 'string' && (RUNTIMES as readonly string[]).includes(r.runtime)) s.runtime = r.runtime as ProfileSetting;
-    else problems.push(`phpLeak.runtime: expected one of ${RUNTIMES.join(', ')}, got ${JSON.stringify(r.runtime)}; default (auto) used`);
+    if (isProfileSetting(r.runtime)) s.runtime = r.runtime;
+    else problems.push(`phpLeak.runtime: expected one of ${PROFILE_SETTINGS.join(', ')}, got ${JSON.stringify(r.runtime)}; default (auto) used`);
   }
   if (r.rules !== undefined) {
     if (r.rules && typeof r.rules === 'object' && !Array.isArray(r.rules)) {

@@ -5,8 +5,19 @@
 // Positions follow the LSP convention: 0-based lines, characters counted in
 // UTF-16 code units (what JavaScript string indices count).
 
-export type Profile = 'fpm' | 'long-running';
-export type ProfileSetting = 'auto' | Profile;
+/**
+ * The runtime profiles, the one list: the settings (`phpLeak.runtime`, package.json's enum,
+ * a unit test checks it), `--runtime`, profile detection and the client read it.
+ */
+export const PROFILES = ['fpm', 'long-running'] as const;
+export type Profile = (typeof PROFILES)[number];
+/** What `phpLeak.runtime` and `--runtime` take: a profile, or 'auto' (detected). */
+export const PROFILE_SETTINGS = ['auto', ...PROFILES] as const;
+export type ProfileSetting = (typeof PROFILE_SETTINGS)[number];
+
+export function isProfileSetting(v: unknown): v is ProfileSetting {
+  return typeof v === 'string' && (PROFILE_SETTINGS as readonly string[]).includes(v);
+}
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 export type SeveritySetting = Severity | 'off';
