@@ -1,7 +1,8 @@
 // Shared by the PHP growth tests: the two halves of the growth check as one rule, and the
 // setting that turns the off-by-default half on.
 import type { Rule } from '../../server/src/engine';
-import growth, { growthFindings } from '../../server/src/engine/rules/php-unbounded-static-growth';
+import growth from '../../server/src/engine/rules/php-unbounded-static-growth';
+import { growthFindings } from '../../server/src/engine/php/growth-report';
 
 /** `phpLeak.rules` turning php-unproven-static-growth (off by default) on, as information. */
 export const UNPROVEN_ON = { 'php-unproven-static-growth': 'information' } as const;

@@ -8,8 +8,8 @@ import { keyDoc, keyDocMarkdown, rrKeyDoc, swooleKeyDoc, webmanKeyDoc, type KeyD
 import { arrayItems, isWebmanProcessConfig, isWebmanServerConfig, item, returnedArray, swooleServers, type ArrayItem } from './phpConfig';
 import { parseYaml } from './yaml';
 import { phpAstOf, type PhpNode } from '../php/parse';
-import { RR_POOLS } from '../rules/rr-worker-recycling-missing';
-import { hyperfServer } from '../rules/swoole-max-request-missing';
+import { RR_POOLS } from './roadrunner';
+import { hyperfServer } from './swoole';
 import { LineIndex } from '../text';
 import type { RuleContext, SourceDocument, WorkspaceView } from '../types';
 

@@ -314,3 +314,9 @@ export function formatBytes(n: number): string {
   if (n >= 1024) return `${Math.round((n / 1024) * 10) / 10} kB`;
   return `${n} bytes`;
 }
+
+/** PHP's boolean INI values that mean off. */
+export function iniOff(value: string): boolean {
+  return /^\s*(0|off|false|no|none|)\s*$/i.test(value);
+}
+

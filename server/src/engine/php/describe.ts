@@ -4,7 +4,7 @@
 import { parsePhp, spanOf, type PhpNode } from './parse';
 import { accessOf, buildFileModel, nameOf, type PhpFileModel } from './scopes';
 import { fileGrowths } from './growth';
-import { growthPhrase, kindLabel } from '../rules/php-unbounded-static-growth';
+import { growthPhrase, kindLabel } from './growth-report';
 
 interface Declared {
   key: string;

@@ -1,11 +1,7 @@
 import { iniOf } from '../config/shared';
 import { keyDoc, keyDocMarkdown } from '../config/keys';
 import type { RawFinding, Rule } from '../types';
-
-/** PHP's boolean INI values that mean off. */
-export function iniOff(value: string): boolean {
-  return /^\s*(0|off|false|no|none|)\s*$/i.test(value);
-}
+import { iniOff } from '../config/ini';
 
 const rule: Rule = {
   meta: {

@@ -1,7 +1,7 @@
 import { iniOf } from '../config/shared';
 import { keyDoc, keyDocMarkdown } from '../config/keys';
 import type { RawFinding, Rule } from '../types';
-import { iniOff } from './ini-gc-disabled';
+import { iniOff } from '../config/ini';
 
 const rule: Rule = {
   meta: {

@@ -7,7 +7,7 @@
 // so the rule is off by default; turn it on (`"phpLeak.rules": {"php-unproven-static-growth":
 // "information"}`) to review such growth by hand.
 import type { Rule } from '../types';
-import { growthFindings } from './php-unbounded-static-growth';
+import { growthFindings } from '../php/growth-report';
 
 const rule: Rule = {
   meta: {

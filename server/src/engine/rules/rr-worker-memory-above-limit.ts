@@ -4,7 +4,7 @@ import { formatBytes, parseSize } from '../config/ini';
 import { keyDocMarkdown, rrKeyDoc } from '../config/keys';
 import { yamlNumber, yamlOf } from '../config/yaml';
 import type { RawFinding, RelatedInfo, Rule } from '../types';
-import { isRoadRunnerConfig, octaneManaged, RR_POOLS } from './rr-worker-recycling-missing';
+import { isRoadRunnerConfig, octaneManaged, RR_POOLS } from '../config/roadrunner';
 
 const MB = 1024 * 1024;
 

@@ -1,7 +1,7 @@
 import { keyDocMarkdown, swooleKeyDoc } from '../config/keys';
 import { swooleServers } from '../config/phpConfig';
 import type { RawFinding, Rule } from '../types';
-import { hyperfServer, maxRequestState } from './swoole-max-request-missing';
+import { hyperfServer, maxRequestState } from '../config/swoole';
 
 const rule: Rule = {
   meta: {

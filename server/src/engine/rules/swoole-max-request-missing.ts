@@ -1,6 +1,7 @@
 import { keyDocMarkdown, swooleKeyDoc } from '../config/keys';
-import { appendItemEdit, isHyperfServerConfig, item, literal, returnedArray, swooleServers } from '../config/phpConfig';
-import { phpAstOf, type PhpNode } from '../php/parse';
+import { appendItemEdit, swooleServers } from '../config/phpConfig';
+import type { PhpNode } from '../php/parse';
+import { hyperfServer, maxRequestState } from '../config/swoole';
 import type { Fix, RawFinding, Rule, RuleContext } from '../types';
 
 /** The bound the quick fix proposes (Hyperf's skeleton uses 100000; a worker restart boots the framework again). */
@@ -11,15 +12,6 @@ function nodeRange(ctx: RuleContext, n: PhpNode) {
   return ctx.lines.range(loc.start.offset, loc.end.offset);
 }
 
-/** max_request in a settings array: 'set' (> 0 or not a literal), 'zero', or 'absent'. */
-export function maxRequestState(arr: PhpNode | undefined): { state: 'set' | 'zero' | 'absent'; value?: PhpNode } {
-  const it = item(arr, 'max_request');
-  if (!it) return { state: 'absent' };
-  const v = literal(it.value);
-  if (typeof v === 'number' && v <= 0) return { state: 'zero', value: it.value };
-  return { state: 'set', value: it.value };
-}
-
 function addFix(ctx: RuleContext, arr: PhpNode): Fix[] {
   const edit = appendItemEdit(ctx.doc.text, arr, `'max_request' => ${SUGGESTED_MAX_REQUEST}`, ctx.lines.eol);
   if (!edit) return [];
@@ -28,24 +20,6 @@ function addFix(ctx: RuleContext, arr: PhpNode): Fix[] {
 
 function zeroFix(ctx: RuleContext, value: PhpNode): Fix[] {
   return [{ title: `Set max_request to ${SUGGESTED_MAX_REQUEST}`, isPreferred: true, edits: [{ range: nodeRange(ctx, value), newText: String(SUGGESTED_MAX_REQUEST) }] }];
-}
-
-/** Hyperf's config/autoload/server.php: its mode and server type. */
-export function hyperfServer(ctx: RuleContext): { arr: PhpNode; settings?: { key: PhpNode; arr: PhpNode }; base: boolean; coroutine: boolean } | undefined {
-  if (!isHyperfServerConfig(ctx.doc.path)) return undefined;
-  const r = returnedArray(phpAstOf(ctx).program);
-  if (!r) return undefined;
-  const mode = item(r.arr, 'mode');
-  const modeName = mode?.value.kind === 'name' ? String(mode.value.name).toUpperCase() : '';
-  const type = item(r.arr, 'type');
-  const typeText = type ? ctx.doc.text.slice(type.value.loc?.start.offset ?? 0, type.value.loc?.end.offset ?? 0) : '';
-  const s = item(r.arr, 'settings');
-  return {
-    arr: r.arr,
-    settings: s && s.value.kind === 'array' && s.keyNode ? { key: s.keyNode, arr: s.value } : undefined,
-    base: /(^|\\|_)BASE$/.test(modeName),
-    coroutine: /CoroutineServer/.test(typeText),
-  };
 }
 
 const rule: Rule = {

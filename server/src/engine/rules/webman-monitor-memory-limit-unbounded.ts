@@ -3,7 +3,7 @@ import { cliSetting } from '../config/effective';
 import { keyDocMarkdown, webmanKeyDoc } from '../config/keys';
 import { appendItemEdit, item, literal } from '../config/phpConfig';
 import type { RawFinding, Rule } from '../types';
-import { webmanMonitor } from './webman-memory-monitor-off';
+import { webmanMonitor } from '../config/webman';
 
 /** The monitor's memory check has a limit: options.memory_limit, else php.ini's memory_limit (not -1). */
 const rule: Rule = {
