@@ -15,6 +15,7 @@
 //   or not removable at all (`register_shutdown_function()` in a constructor):
 //   every instance ever made stays until the worker exits.
 import { forEachChild, type PhpNode } from './parse';
+import { accumulates, isRemoverCall, matchRegistration, type RegistrationRow } from './registry-table';
 import { nameOf, shortName, type ClassInfo, type FunctionScope, type OwnedNode, type PhpFileModel } from './scopes';
 
 export interface SelfHeldEntry {
@@ -262,36 +263,11 @@ export function resourceCycles(model: PhpFileModel): ResourceCycle[] {
 // ---------------------------------------------------------------------------
 // Registrations that pin their instance
 
-/** Removal APIs: method names (`$loop->cancel($id)`, `$token->unsubscribe($id)`) and static ones (`Loop::cancel()`). */
-const REMOVER_METHODS = new Set(['off', 'removelistener', 'removealllisteners', 'removeeventlistener', 'unsubscribe', 'removesubscriber', 'cancel', 'canceltimer', 'cleartimer', 'del', 'clear', 'disable', 'unreference']);
-const STATIC_REMOVERS: Record<string, Set<string>> = {
-  loop: new Set(['cancel', 'canceltimer', 'disable']),
-  eventloop: new Set(['cancel', 'disable']),
-  timer: new Set(['del', 'clear', 'delall', 'clearall']),
-};
-const NOT_REMOVERS = new Set(['unreference', 'disable']); // they do not drop the callback
-
-/** The removal calls of the class (cancel, unsubscribe, off …), with the scope each sits in. */
-function removalCalls(model: PhpFileModel, cls: ClassInfo): Array<{ scope: FunctionScope; call: PhpNode }> {
+/** The calls of the class that remove a registration of this row (registry-table.ts), with the scope each sits in. */
+function removalCalls(model: PhpFileModel, cls: ClassInfo, row: RegistrationRow): Array<{ scope: FunctionScope; call: PhpNode }> {
   const out: Array<{ scope: FunctionScope; call: PhpNode }> = [];
   for (const scope of classScopes(model, cls)) {
-    for (const o of scope.owned) {
-      const n = o.node;
-      if (n.kind !== 'call') continue;
-      const w = n.what;
-      let hit = false;
-      if (w?.kind === 'propertylookup' || w?.kind === 'nullsafepropertylookup') {
-        const m = (nameOf(w.offset) ?? '').toLowerCase();
-        hit = REMOVER_METHODS.has(m) && !NOT_REMOVERS.has(m);
-      } else if (w?.kind === 'staticlookup') {
-        const c = shortName(nameOf(w.what) ?? '').toLowerCase();
-        const m = (nameOf(w.offset) ?? '').toLowerCase();
-        hit = !!STATIC_REMOVERS[c]?.has(m);
-      } else if (w?.kind === 'name') {
-        hit = ['swoole_timer_clear'].includes(shortName(nameOf(w) ?? '').toLowerCase());
-      }
-      if (hit) out.push({ scope, call: n });
-    }
+    for (const o of scope.owned) if (o.node.kind === 'call' && isRemoverCall(o.node, row)) out.push({ scope, call: o.node });
   }
   return out;
 }
@@ -381,6 +357,7 @@ function holdsInstance(cb: PhpNode | undefined, data: PhpNode[], scope: Function
 
 interface RegistrationCall {
   api: string;
+  row: RegistrationRow;
   keeper: string;
   callback?: PhpNode;
   data: PhpNode[];
@@ -388,36 +365,20 @@ interface RegistrationCall {
   removable: boolean;
 }
 
-/** Registrations whose keeper outlives the instance, from the call alone. */
+/** Registrations whose keeper outlives the instance, from the call alone (the rows of registry-table.ts that pile up). */
 function registrationCall(o: OwnedNode, scope: FunctionScope): RegistrationCall | undefined {
-  const n = o.node;
-  if (n.kind !== 'call') return undefined;
-  const w = n.what;
-  const args: PhpNode[] = n.arguments ?? [];
-  if (w?.kind === 'name' && shortName(nameOf(w) ?? '').toLowerCase() === 'register_shutdown_function') {
-    return { api: 'register_shutdown_function()', keeper: "PHP's shutdown list", callback: args[0], data: args.slice(1), removable: false };
-  }
-  if (w?.kind === 'staticlookup') {
-    const c = shortName(nameOf(w.what) ?? '').toLowerCase();
-    const m = (nameOf(w.offset) ?? '').toLowerCase();
-    // Revolt / Amp: repeat, onReadable, onWritable, onSignal; Amp v2 Loop::repeat; ReactPHP Loop::addPeriodicTimer; Swoole Timer::tick.
-    if ((c === 'loop' || c === 'eventloop') && ['repeat', 'onreadable', 'onwritable', 'onsignal', 'addperiodictimer', 'addreadstream', 'addwritestream', 'addsignal'].includes(m)) {
-      const cbAt = m === 'addperiodictimer' || m === 'repeat' || m.startsWith('on') || m.startsWith('add') ? 1 : 0;
-      return { api: `${nameOf(w.what)}::${nameOf(w.offset)}()`, keeper: 'the event loop', callback: args[cbAt], data: [], removable: true };
-    }
-    if (c === 'timer' && m === 'tick') return { api: 'Timer::tick()', keeper: 'the Swoole timer list', callback: args[1], data: args.slice(2), removable: true };
-    return undefined;
-  }
-  if (w?.kind === 'propertylookup' || w?.kind === 'nullsafepropertylookup') {
-    const m = (nameOf(w.offset) ?? '').toLowerCase();
-    const recv = w.what;
-    // An emitter or token handed in by the caller (a parameter): it may live far longer than this instance.
-    const param = recv?.kind === 'variable' && typeof recv.name === 'string' && scope.params.has(recv.name) ? recv.name : loopVariableOfParam(o, scope);
-    if (!param) return undefined;
-    if (m === 'subscribe' && args.length === 1) return { api: `$${param}->subscribe()`, keeper: `\`$${param}\` (handed in by the caller)`, callback: args[0], data: [], removable: true };
-    if (['on', 'addlistener', 'addeventlistener'].includes(m) && args.length >= 2) return { api: `$${param}->${nameOf(w.offset)}()`, keeper: `\`$${param}\` (handed in by the caller)`, callback: args[1], data: [], removable: true };
-  }
-  return undefined;
+  const m = matchRegistration(o.node);
+  if (!m || !accumulates(m.lifetime)) return undefined;
+  const { row } = m;
+  const removable = row.removers.some((r) => r.drops);
+  if (row.receiver !== 'method') return { api: `${row.id}()`, keeper: row.keeper, row, callback: m.callback, data: m.dataArgs, removable };
+  if (row.keeps !== 'listener') return undefined; // `$this->loop->addPeriodicTimer()`: the per-request rules decide
+  const w = o.node.what;
+  const recv = w.what;
+  // An emitter or token handed in by the caller (a parameter): it may live far longer than this instance.
+  const param = recv?.kind === 'variable' && typeof recv.name === 'string' && scope.params.has(recv.name) ? recv.name : loopVariableOfParam(o, scope);
+  if (!param) return undefined;
+  return { api: `$${param}->${nameOf(w.offset)}()`, keeper: `\`$${param}\` (handed in by the caller)`, row, callback: m.callback, data: [], removable };
 }
 
 /** `foreach ($tokens as $token) { $token->subscribe(…) }` where `$tokens` is a parameter: the loop variable's name. */
@@ -435,7 +396,6 @@ export function pinnedRegistrations(model: PhpFileModel): PinnedRegistration[] {
   const out: PinnedRegistration[] = [];
   for (const cls of model.classes) {
     if ((cls.longLived && !cls.byRole) || cls.kind === 'interface') continue; // one instance per worker: pinning it costs nothing more
-    let removers: Array<{ scope: FunctionScope; call: PhpNode }> | undefined;
     for (const scope of classScopes(model, cls)) {
       const method = methodOf(scope);
       if (!method || method.node.isStatic || method.methodName === '__destruct') continue;
@@ -452,7 +412,7 @@ export function pinnedRegistrations(model: PhpFileModel): PinnedRegistration[] {
           out.push({ scope, call: o.node, api: r.api, keeper: r.keeper, holds });
           continue;
         }
-        removers ??= removalCalls(model, cls);
+        const removers = removalCalls(model, cls, r.row);
         const handles = handleProps(o, scope);
         if (handles.size === 0) continue; // nothing kept to remove it by: the per-request rules decide, by reach
         const matching = removers.filter((rm) => [...removalProps(rm)].some((p) => handles.has(p)));

@@ -8,6 +8,7 @@
 import { forEachChild, type PhpNode } from './parse';
 import { isUnconditional } from './index';
 import { containerOf, nameOf, shortName, sourceOf, type FunctionScope, type OwnedNode, type PhpFileModel } from './scopes';
+import { accumulates, matchRegistration, removerCallsIn, type RegistrationRow, type RegistryKind } from './registry-table';
 
 export type RegistrationKind = 'listener' | 'timer';
 
@@ -17,7 +18,7 @@ export type RegistrationKind = 'listener' | 'timer';
  * `$server->tick()`: one per worker in practice), or an emitter object that
  * may be as short-lived as the call (`$builder->addEventListener()`).
  */
-export type RegistryKind = 'process' | 'loop' | 'emitter';
+export type { RegistryKind };
 
 export interface Registration {
   kind: RegistrationKind;
@@ -36,6 +37,8 @@ export interface Registration {
   callback?: PhpNode;
   /** Arguments the API hands to the callback when it runs (`register_shutdown_function($cb, ...$args)`). */
   dataArgs: PhpNode[];
+  /** The registry-table.ts row it matched. */
+  row: RegistrationRow;
   call: PhpNode;
   at: OwnedNode;
   scope: FunctionScope;
@@ -47,72 +50,22 @@ export interface Registration {
 
 type Classified = Omit<Registration, 'at' | 'scope' | 'resultKept' | 'removedBy'>;
 
-const LISTENER_METHODS = new Set(['on', 'listen', 'addlistener', 'addeventlistener', 'subscribe', 'addsubscriber']);
-const LISTENER_REMOVERS = /->\s*(off|removeListener|removeAllListeners|removeEventListener|unsubscribe|removeSubscriber|forget|forgetPushed|flush)\s*\(|::\s*(forget|forgetPushed|flush)\s*\(/i;
-const TIMER_REMOVERS = /(Timer::(del|delAll|clear|clearAll)|swoole_timer_clear|->\s*(clearTimer|cancelTimer|cancel)\s*\(|Loop::cancelTimer|EventLoop::cancel|Loop::cancel)/i;
-
-/** A string literal naming a function or method (`'unlink'`, `'App\\Listener@handle'`, `'Foo::bar'`), not an operator or a column. */
-function callableString(a: PhpNode): boolean {
-  return typeof a.value === 'string' && /^\\?[A-Za-z_][\w\\]*((::|@)[A-Za-z_]\w*)?$/.test(a.value);
+/** What the two per-request rules report a row as: listeners (and shutdown functions), and timers. */
+function reportedAs(row: RegistrationRow): RegistrationKind | undefined {
+  if (row.keeps === 'listener' || row.keeps === 'shutdown') return 'listener';
+  if (row.keeps === 'timer') return 'timer';
+  return undefined; // loop watchers (per connection by design) and deferred callbacks
 }
 
-function isCallable(a: PhpNode | undefined): boolean {
-  if (!a) return false;
-  if (a.kind === 'closure' || a.kind === 'arrowfunc' || a.kind === 'variable') return true;
-  if (a.kind === 'array' && (a.items ?? []).length === 2) return true;
-  if (a.kind === 'string') return callableString(a);
-  if (a.kind === 'new') return true; // listener objects
-  if (a.kind === 'staticlookup' && nameOf(a.offset)?.toLowerCase() === 'class') return true;
-  if (a.kind === 'call') return true; // Closure::fromCallable(...), $this->m(...), a factory
-  return false;
-}
-
-const SHUTDOWN = { adds: 'a shutdown function', keeper: "PHP's shutdown list" };
-const LOOP_TIMER = { adds: 'a periodic timer', keeper: 'the event loop' };
-const LISTENER = { adds: 'a listener', keeper: 'the event dispatcher' };
-
-/** A registration call, or undefined. */
+/** A registration call that can pile up (registry-table.ts decides), or undefined. */
 function classify(n: PhpNode, text: string): Classified | undefined {
-  if (n.kind !== 'call') return undefined;
-  const w = n.what;
-  const args: PhpNode[] = n.arguments ?? [];
-  const src = () => sourceOf(text, w);
-  if (w?.kind === 'name') {
-    const f = shortName(nameOf(w) ?? '');
-    if (f === 'register_shutdown_function') {
-      return { kind: 'listener', api: 'register_shutdown_function()', what: 'each call adds a shutdown function, kept (with what its callback captures) until the worker process exits', ...SHUTDOWN, registry: 'process', callback: args[0], dataArgs: args.slice(1), call: n };
-    }
-    if (f === 'swoole_timer_tick') return { kind: 'timer', api: 'swoole_timer_tick()', what: 'a periodic timer runs (and keeps its callback) until cleared', ...LOOP_TIMER, registry: 'process', callback: args[1], dataArgs: args.slice(2), call: n };
-    return undefined;
-  }
-  if (w?.kind === 'staticlookup') {
-    const cls = shortName(nameOf(w.what) ?? '');
-    const m = (nameOf(w.offset) ?? '').toLowerCase();
-    if (cls === 'timer' && m === 'add') {
-      // Workerman: Timer::add($interval, $cb, $args = [], $persistent = true)
-      const persistent = args[3];
-      if (persistent && ((persistent.kind === 'boolean' && persistent.value === false) || (persistent.kind === 'name' && /^false$/i.test(nameOf(persistent) ?? '')))) return undefined;
-      return { kind: 'timer', api: 'Timer::add()', what: 'a persistent Workerman timer runs (and keeps its callback) until deleted', ...LOOP_TIMER, registry: 'process', callback: args[1], dataArgs: args.slice(2, 3), call: n };
-    }
-    if (cls === 'timer' && m === 'tick') return { kind: 'timer', api: 'Timer::tick()', what: 'a periodic Swoole timer runs (and keeps its callback) until cleared', ...LOOP_TIMER, registry: 'process', callback: args[1], dataArgs: args.slice(2), call: n };
-    if (cls === 'loop' && m === 'addperiodictimer') return { kind: 'timer', api: 'Loop::addPeriodicTimer()', what: 'a periodic ReactPHP timer runs (and keeps its callback) until cancelled', ...LOOP_TIMER, registry: 'process', callback: args[1], dataArgs: [], call: n };
-    // Amp v2: Loop::repeat($interval, $callback, $data = null)
-    if (cls === 'loop' && m === 'repeat') return { kind: 'timer', api: 'Loop::repeat()', what: 'a repeating Amp timer runs (and keeps its callback and data) until cancelled', ...LOOP_TIMER, registry: 'process', callback: args[1], dataArgs: args.slice(2, 3), call: n };
-    if (cls === 'eventloop' && m === 'repeat') return { kind: 'timer', api: 'EventLoop::repeat()', what: 'a repeating Revolt/AMPHP timer runs (and keeps its callback) until cancelled', ...LOOP_TIMER, registry: 'process', callback: args[1], dataArgs: [], call: n };
-    if (cls === 'event' && m === 'listen' && args.length >= 2) return { kind: 'listener', api: 'Event::listen()', what: 'each call adds a listener to the event dispatcher, which lives as long as the worker', ...LISTENER, registry: 'process', callback: args[1], dataArgs: [], call: n };
-    return undefined;
-  }
-  if (w?.kind === 'propertylookup' || w?.kind === 'nullsafepropertylookup') {
-    const m = (nameOf(w.offset) ?? '').toLowerCase();
-    if (m === 'tick' && args.length >= 2 && isCallable(args[1])) return { kind: 'timer', api: `${clip(src())}()`, what: 'a periodic Swoole timer runs (and keeps its callback) until cleared', ...LOOP_TIMER, registry: 'loop', callback: args[1], dataArgs: args.slice(2), call: n };
-    if (m === 'addperiodictimer') return { kind: 'timer', api: `${clip(src())}()`, what: 'a periodic ReactPHP timer runs (and keeps its callback) until cancelled', ...LOOP_TIMER, registry: 'loop', callback: args[1], dataArgs: [], call: n };
-    // on($event, $listener), listen($events, $listener), addListener($name, $listener, $priority), …:
-    // the listener is the second argument (`$join->on('a.id', '=', 'b.id')` is a query join, not a listener).
-    if (LISTENER_METHODS.has(m) && args.length >= 2 && isCallable(args[1]) && args[0]?.kind !== 'closure') {
-      return { kind: 'listener', api: `${clip(src())}()`, what: 'each call adds one more listener to an emitter that outlives the request', adds: 'a listener', keeper: 'the emitter', registry: 'emitter', receiver: w.what, callback: args[1], dataArgs: [], call: n };
-    }
-  }
-  return undefined;
+  const m = matchRegistration(n);
+  if (!m || !accumulates(m.lifetime)) return undefined;
+  const { row } = m;
+  const kind = reportedAs(row);
+  if (!kind) return undefined;
+  const api = row.receiver === 'method' ? `${clip(sourceOf(text, n.what))}()` : `${row.id}()`;
+  return { kind, api, row, what: row.what, adds: row.adds, keeper: row.keeper, registry: row.registry, receiver: m.receiver, callback: m.callback, dataArgs: m.dataArgs, call: n };
 }
 
 function clip(s: string): string {
@@ -133,17 +86,15 @@ export function registrationsIn(model: PhpFileModel, text: string): Registration
       if (!r) continue;
       const parent = o.parents[o.parents.length - 1];
       const resultKept = parent?.kind === 'assign' && parent.right === o.node;
-      const remover = r.kind === 'timer' ? TIMER_REMOVERS : LISTENER_REMOVERS;
       let removedBy: string | undefined;
       // The callback removes itself (a self-cancelling timer, a once-style listener).
       for (const a of o.node.arguments ?? []) {
-        if ((a?.kind === 'closure' || a?.kind === 'arrowfunc') && remover.test(sourceOf(text, a))) removedBy = 'its callback removes it';
+        if ((a?.kind === 'closure' || a?.kind === 'arrowfunc') && removerCallsIn(a, r.row).length) removedBy = 'its callback removes it';
       }
       // The same function, or (when the id/handle is kept) the same class, removes it.
-      if (!removedBy && r.api !== 'register_shutdown_function()') {
-        const own = sourceOf(text, scope.node);
-        if (remover.test(own)) removedBy = `${scope.displayName} removes it`;
-        else if (resultKept && enclosingClassScopes(scope, model).some((s) => remover.test(sourceOf(text, s.node)))) removedBy = 'the class removes it through the kept id';
+      if (!removedBy && r.row.removers.length) {
+        if (removerCallsIn(scope.node, r.row).length) removedBy = `${scope.displayName} removes it`;
+        else if (resultKept && enclosingClassScopes(scope, model).some((s) => removerCallsIn(s.node, r.row).length)) removedBy = 'the class removes it through the kept id';
       }
       out.push({ ...r, at: o, scope, resultKept, removedBy });
     }
