@@ -5,6 +5,8 @@
 import * as assert from 'assert';
 import { analyze, initEngine } from '../../server/src/engine';
 import { forEachChild, parsePhp, type PhpNode } from '../../server/src/engine/php/parse';
+import { registrationsIn } from '../../server/src/engine/php/registrations';
+import { buildFileModel } from '../../server/src/engine/php/scopes';
 import {
   REGISTRATION_TABLE,
   accumulates,
@@ -116,6 +118,7 @@ describe('registry-table: the registration APIs as data', () => {
       "$join->on('users.id', '=', 'posts.user_id');", // a query join: the second argument is an operator
       '$query->on(function ($j) { $j->where(1); }, $x);', // a closure where the event name goes
       "$emitter->on('data');", // no listener
+      'Event::listen($events);', // no listener
       'Clock::tick(1000, fn () => 1);', // not a Timer class
       'tick(1000, fn () => 1);', // not a function row
       '$loop->addPeriodicTimer;', // not a call
@@ -148,6 +151,11 @@ describe('registry-table: the registration APIs as data', () => {
 
   it('disable() and unreference() keep the callback: listed, but not removal', () => {
     for (const code of ['EventLoop::disable($id);', 'Loop::unreference($w);', '$driver->disable($id);', '$driver->unreference($id);']) {
+      for (const kind of ['watcher', 'timer'] as const) {
+        const r = matchRemover(first(code), removersOf(kind));
+        assert.ok(r, `${code} (${kind})`);
+        assert.strictEqual(r.drops, false, code);
+      }
       const r = matchRemover(first(code), removersOf('watcher'));
       assert.ok(r, code);
       assert.strictEqual(r.drops, false, code);
@@ -176,8 +184,22 @@ function rules(code: string, path = CONTROLLER): string[] {
   return res.findings.map((f) => `${f.range.start.line + 1} ${f.ruleId}`);
 }
 
+function removedBy(code: string): Array<string | undefined> {
+  const text = php(code);
+  const model = buildFileModel(parsePhp(text).program!, { path: '/app/src/Lib.php' });
+  return registrationsIn(model, text).map((r) => r.removedBy);
+}
+
 describe('registry-table in the rules', () => {
   before(() => initEngine());
+
+  it('registrationsIn: a callback that removes itself is found through its AST; a shutdown function cannot be removed', () => {
+    assert.deepStrictEqual(removedBy('function f($r) { Timer::tick(100, function ($id) use ($r) { if ($r->done) { Timer::clear($id); } }); }'), ['its callback removes it']);
+    assert.deepStrictEqual(removedBy("function f($e) { $e->on('x', function () use ($e, &$l) { $e->removeListener('x', $l); }); }"), ['its callback removes it']);
+    assert.deepStrictEqual(removedBy("function f($e) { $e->on('x', function () use ($e) { echo 1; }); $e->off('x'); }"), ['f() removes it']);
+    // Its callback removing a listener does not remove the shutdown function itself.
+    assert.deepStrictEqual(removedBy("function f($e) { register_shutdown_function(function () use ($e) { $e->off('x'); }); }"), [undefined]);
+  });
 
   it('a tick whose callback clears itself is bounded; one that only mentions the remover in a comment or string is not', () => {
     assert.deepStrictEqual(rules(php('class UserController {', '    public function index($r) { Timer::tick(100, function ($id) { Timer::clear($id); }); }', '}')), []);

@@ -93,18 +93,19 @@ export interface RegistrationRow {
 // ---------------------------------------------------------------------------
 // Removers
 
+/** Loop calls that keep the watcher (and its callback) registered: they only pause it or let the loop exit without it. */
+const NON_DROPPING: Remover[] = [
+  { receiver: 'static', classes: ['loop', 'eventloop'], names: ['disable', 'unreference'], drops: false, why: 'Revolt / Amp v2 `disable($id)` pauses the watcher, `unreference($id)` lets the loop stop without it: both keep the callback until `cancel($id)`' },
+  { receiver: 'method', names: ['disable', 'unreference'], drops: false, why: 'the same on a driver object (`$driver->disable($id)`)' },
+];
+
 const TIMER_REMOVERS: Remover[] = [
   { receiver: 'static', classes: ['timer'], names: ['del', 'delall', 'clear', 'clearall'], drops: true, why: 'Workerman `Timer::del($id)` / `delAll()`, Swoole `Timer::clear($id)` / `clearAll()`' },
   { receiver: 'function', names: ['swoole_timer_clear', 'swoole_timer_clear_all'], drops: true, why: 'Swoole\'s function API' },
   { receiver: 'method', names: ['cleartimer', 'canceltimer', 'cancel'], drops: true, why: 'Swoole `$server->clearTimer($id)`, ReactPHP `$loop->cancelTimer($t)`, `$timer->cancel()`' },
   { receiver: 'static', classes: ['loop'], names: ['canceltimer', 'cancel'], drops: true, why: 'ReactPHP `Loop::cancelTimer($t)`, Amp v2 `Loop::cancel($id)`' },
   { receiver: 'static', classes: ['eventloop'], names: ['cancel'], drops: true, why: 'Revolt `EventLoop::cancel($id)`' },
-];
-
-/** Loop calls that keep the watcher (and its callback) registered: they only pause it or let the loop exit without it. */
-const NON_DROPPING: Remover[] = [
-  { receiver: 'static', classes: ['loop', 'eventloop'], names: ['disable', 'unreference'], drops: false, why: 'Revolt / Amp v2 `disable($id)` pauses the watcher, `unreference($id)` lets the loop stop without it: both keep the callback until `cancel($id)`' },
-  { receiver: 'method', names: ['disable', 'unreference'], drops: false, why: 'the same on a driver object (`$driver->disable($id)`)' },
+  ...NON_DROPPING,
 ];
 
 const WATCHER_REMOVERS: Remover[] = [
