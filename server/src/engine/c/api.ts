@@ -287,6 +287,12 @@ export interface Allocator {
    * On the failure edge of a test of the call, nothing is owned.
    */
   failsWhen?: 'FAILURE' | 'nonzero' | 'zero' | 'negative';
+  /**
+   * When the call throws, it owns nothing: the engine leaves a call's return value UNDEF when the
+   * function threw (zend_call_function), a failed conversion gives the interned empty string
+   * (zval_get_string). A test of `EG(exception)` with no other call since then sees that.
+   */
+  nothingOnException?: boolean;
   /** The function that releases it when it is not the family's own (freeaddrinfo, ZSTD_freeCDict, php_url_free). */
   release?: string;
   /** The release takes the variable's address (`zmq_msg_close(&msg)`, `yaml_event_delete(&event)`). */
@@ -371,11 +377,11 @@ export const ALLOCATORS: Record<string, Allocator> = {
   ZVAL_ARR_COPY: { family: 'zval-ref', outArg: 0 },
   ZVAL_NEW_ARR: { family: 'zval-ref', outArg: 0 },
   /** call_user_function(table, object, name, &retval, n, params): the return value is the caller's. */
-  call_user_function: { family: 'zval-ref', outArg: 3, failsWhen: 'FAILURE' },
-  call_user_function_ex: { family: 'zval-ref', outArg: 3, failsWhen: 'FAILURE' },
-  zend_call_method_with_0_params: { family: 'zval-ref', outArg: 4, failsWhen: 'zero' },
-  zend_call_method_with_1_params: { family: 'zval-ref', outArg: 4, failsWhen: 'zero' },
-  zend_call_method_with_2_params: { family: 'zval-ref', outArg: 4, failsWhen: 'zero' },
+  call_user_function: { family: 'zval-ref', outArg: 3, failsWhen: 'FAILURE', nothingOnException: true },
+  call_user_function_ex: { family: 'zval-ref', outArg: 3, failsWhen: 'FAILURE', nothingOnException: true },
+  zend_call_method_with_0_params: { family: 'zval-ref', outArg: 4, failsWhen: 'zero', nothingOnException: true },
+  zend_call_method_with_1_params: { family: 'zval-ref', outArg: 4, failsWhen: 'zero', nothingOnException: true },
+  zend_call_method_with_2_params: { family: 'zval-ref', outArg: 4, failsWhen: 'zero', nothingOnException: true },
   /** PHP 5: MAKE_STD_ZVAL(zv) / ALLOC_ZVAL(zv) assign an emalloc'd zval to zv. */
   MAKE_STD_ZVAL: { family: 'zval-ref', bindArg: 0 },
   ALLOC_INIT_ZVAL: { family: 'zval-ref', bindArg: 0 },
@@ -384,8 +390,8 @@ export const ALLOCATORS: Record<string, Allocator> = {
   zend_new_array: { family: 'zend-request', release: 'zend_array_destroy' },
   zend_array_dup: { family: 'zend-request', release: 'zend_array_destroy' },
   // Results of PHP's string, URL and zval helpers that the caller must release.
-  zval_get_string: { family: 'zend-string-ref' },
-  zval_get_string_func: { family: 'zend-string-ref' },
+  zval_get_string: { family: 'zend-string-ref', nothingOnException: true },
+  zval_get_string_func: { family: 'zend-string-ref', nothingOnException: true },
   zval_try_get_string: { family: 'zend-string-ref' },
   zval_try_get_string_func: { family: 'zend-string-ref' },
   php_str_to_str: { family: 'zend-string' },

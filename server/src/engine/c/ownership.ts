@@ -226,6 +226,16 @@ const RETURNS_FIRST_ARGUMENT = new Set(['memcpy', 'memmove', 'memset', 'strcpy',
 /** Type constants of values a zval holds without a counted reference. */
 const UNCOUNTED_TYPES = new Set(['IS_UNDEF', 'IS_NULL', 'IS_FALSE', 'IS_TRUE', 'IS_BOOL', '_IS_BOOL', 'IS_LONG', 'IS_DOUBLE']);
 
+/**
+ * Path-state key of a site made by the last call on the path that owns nothing when it throws
+ * (api.ts `nothingOnException`): `#lc:<site>`. Any later call but a test macro drops it.
+ */
+const LAST_CALL = '#lc:';
+const EXCEPTION_NEUTRAL = new Set(['EG', 'EXPECTED', 'UNEXPECTED']);
+function forgetLastCall(st: PState): void {
+  for (const k of [...st.conds.keys()]) if (k.startsWith(LAST_CALL)) st.conds.delete(k);
+}
+
 const MAX_STATES_PER_NODE = 64;
 const MAX_STEPS = 200_000;
 
@@ -422,6 +432,14 @@ class UnitAnalyzer {
   readonly shadowed = new Set<string>();
   readonly scopes = new Map<string, Node>();
   private memo = true;
+  /**
+   * The second try of a function with too many path states: only conditions over flag
+   * variables are remembered (`free_x = 1;` … `if (free_x) efree(x);`), no zval type facts
+   * and no `#if` correlations. Flags take few values, so this rarely multiplies the states.
+   */
+  private flagsOnly = false;
+  /** Locals only ever assigned integer constants (never `&v`, `v++`, `v += …`): flags. */
+  private flagVarSet?: Set<string>;
   private condIdents = new Map<string, Set<string>>();
   /** Zval type tests (`Z_TYPE_P(x)`) tested in two places or more: the only ones remembered. */
   private retested?: Set<string>;
@@ -527,14 +545,20 @@ class UnitAnalyzer {
       this.solve();
     } catch (e) {
       if (!(e instanceof TooComplex)) throw e;
-      this.memo = false;
-      this.resetResults();
-      try {
-        this.solve();
-      } catch (e2) {
-        if (!(e2 instanceof TooComplex)) throw e2;
-        return this.emptyResult('too many paths');
+      // Too many path states: remember the flags only, then nothing, then give up.
+      for (const mode of ['flags', 'none'] as const) {
+        this.flagsOnly = mode === 'flags';
+        this.memo = mode === 'flags';
+        this.condKeys.clear();
+        this.resetResults();
+        try {
+          this.solve();
+          return this.result();
+        } catch (e2) {
+          if (!(e2 instanceof TooComplex)) throw e2;
+        }
       }
+      return this.emptyResult('too many paths');
     }
     return this.result();
   }
@@ -599,7 +623,7 @@ class UnitAnalyzer {
           for (const n of node.succ) push(id, n, st);
           break;
         case 'branch': {
-          if (node.preproc && this.memo) {
+          if (node.preproc && this.memo && !this.flagsOnly) {
             // #if X … #endif … #if X: both blocks are compiled or neither is.
             const { key, mainWhen } = node.preproc;
             const known = st.conds.get(key);
@@ -893,6 +917,7 @@ class UnitAnalyzer {
         return undefined;
       if (n.type === 'identifier') {
         if (!this.locals.has(n.text)) return undefined;
+        if (this.flagsOnly && !this.flagVars().has(n.text)) return undefined;
         idents.add(n.text);
       }
       for (const c of n.children) if (c) stack.push(c);
@@ -934,7 +959,7 @@ class UnitAnalyzer {
       if (a === stop || b === stop) return stop;
       return a === !stop && b === !stop ? !stop : undefined;
     }
-    if ((op === '==' || op === '!=') && this.memo) {
+    if ((op === '==' || op === '!=') && this.memo && !this.flagsOnly) {
       const t = this.typeTest(l, r);
       if (t) {
         const v = this.typeKnown(st, t.subject, t.constant);
@@ -979,9 +1004,35 @@ class UnitAnalyzer {
     }
   }
 
+  /** The unit's flag variables: locals whose every write is an integer constant. */
+  private flagVars(): Set<string> {
+    if (this.flagVarSet) return this.flagVarSet;
+    const flags = new Set<string>();
+    const not = new Set<string>();
+    const body = this.unit.body;
+    for (const a of body.descendantsOfType(['assignment_expression', 'init_declarator'])) {
+      if (!a) continue;
+      const l = strip(a.childForFieldName(a.type === 'init_declarator' ? 'declarator' : 'left'));
+      const r = a.childForFieldName(a.type === 'init_declarator' ? 'value' : 'right');
+      if (l?.type !== 'identifier') continue;
+      const plain = a.type === 'init_declarator' || a.childForFieldName('operator')?.text === '=';
+      if (plain && constValue(r) !== undefined) flags.add(l.text);
+      else not.add(l.text);
+    }
+    for (const u of body.descendantsOfType(['update_expression', 'pointer_expression'])) {
+      if (!u) continue;
+      if (u.type === 'pointer_expression' && u.childForFieldName('operator')?.text !== '&') continue;
+      const v = strip(u.childForFieldName('argument'));
+      if (v?.type === 'identifier') not.add(v.text);
+    }
+    for (const v of not) flags.delete(v);
+    for (const v of [...flags]) if (!this.locals.has(v)) flags.delete(v);
+    return (this.flagVarSet = flags);
+  }
+
   /** `flag = 1;` / `bool flag = false;`: the path knows `flag` (and `!flag`) until flag changes. */
   private learnConstant(st: PState, name: string, value: Node): void {
-    if (!this.memo) return;
+    if (!this.memo || (this.flagsOnly && !this.flagVars().has(name))) return;
     const v = constValue(value);
     if (v === undefined) return;
     for (const [key, truth] of [[name, v !== 0], [`!${name}`, v === 0]] as const) {
@@ -1086,7 +1137,7 @@ class UnitAnalyzer {
   }
 
   private setTypeFact(st: PState, subject: string, constant: string, equal: boolean): void {
-    if (this.memo) st.conds.set(this.typeKey(subject, constant), equal);
+    if (this.memo && !this.flagsOnly) st.conds.set(this.typeKey(subject, constant), equal);
   }
 
   /** Whether the path knows `subject == constant`. */
@@ -1117,7 +1168,7 @@ class UnitAnalyzer {
 
   /** Per successor of a `switch (Z_TYPE_P(x))` dispatch: the facts its edge adds. */
   private switchFacts(cond: Node, edges: NonNullable<CfgNode['switchEdges']>): Array<Array<[string, boolean]> | undefined> | undefined {
-    if (!this.memo) return undefined;
+    if (!this.memo || this.flagsOnly) return undefined;
     const t = this.typeSubject(cond);
     if (!t || !this.retested?.has(t.key)) return undefined;
     return edges.map((edge) => {
@@ -1190,6 +1241,14 @@ class UnitAnalyzer {
         const f = calleeName(e);
         const args = argsOf(e);
         if ((f === 'UNEXPECTED' || f === 'EXPECTED') && args.length === 1) this.refine(args[0], truth, st);
+        // `if (EG(exception))` right after zend_call_method(…, &rv) / zval_get_string(z): it threw, rv is UNDEF.
+        if (f === 'EG' && truth && args.length === 1 && strip(args[0])?.text === 'exception') {
+          for (const k of [...st.conds.keys()]) {
+            if (!k.startsWith(LAST_CALL)) continue;
+            const site = Number(k.slice(LAST_CALL.length));
+            if (st.sites.get(site) === 'A') st.sites.set(site, 'N');
+          }
+        }
         // Z_ISUNDEF(zv) / Z_ISNULL(zv) true, Z_REFCOUNTED(zv) false: the zval holds no counted value.
         const undef = f === 'Z_ISUNDEF' || f === 'Z_ISUNDEF_P' || f === 'Z_ISNULL' || f === 'Z_ISNULL_P';
         if (args.length === 1 && ((undef && truth) || ((f === 'Z_REFCOUNTED' || f === 'Z_REFCOUNTED_P') && !truth))) {
@@ -1236,8 +1295,9 @@ class UnitAnalyzer {
             const k = strip(a);
             const c = strip(b);
             if (k?.type !== 'identifier' || (k.text !== 'FAILURE' && k.text !== 'SUCCESS') || !c) continue;
-            // The call itself, or a variable that received its status (`rc = call_user_function(…)`).
-            const calls = c.type === 'call_expression' ? [c] : c.type === 'identifier' ? (this.statusCalls.get(c.text) ?? []) : [];
+            // The call itself, a variable that received its status (`rc = call_user_function(…)`),
+            // or both at once (`(rc = call_user_function(…)) == SUCCESS`).
+            const calls = this.statusCallsOf(c);
             const equal = op === '==' ? truth : !truth;
             for (const call of calls) {
               const fn = calleeName(call);
@@ -1269,6 +1329,14 @@ class UnitAnalyzer {
    * owned block (nothing was returned into it: `FAILURE == call(…, &rv) || Z_ISUNDEF(rv)`) holds.
    */
   private refineEither(a: Node, b: Node, truth: boolean, st: PState): void {
+    // `if (p && free_p)` false where the path knows free_p: then p is the part that failed.
+    for (const [one, other] of [[a, b], [b, a]]) {
+      if (this.known(other, st) === !truth) {
+        this.refine(one, truth, st);
+        this.learn(one, truth, st);
+        return;
+      }
+    }
     const x = st.clone();
     this.refine(a, truth, x);
     const y = st.clone();
@@ -1281,6 +1349,8 @@ class UnitAnalyzer {
     const e = strip(n);
     if (e?.type === 'call_expression') return [e];
     if (e?.type === 'identifier') return this.statusCalls.get(e.text) ?? [];
+    // `(rc = call(…)) == SUCCESS`: the assignment's value is the call's.
+    if (e?.type === 'assignment_expression' && e.childForFieldName('operator')?.text === '=') return this.statusCallsOf(e.childForFieldName('right'));
     return [];
   }
 
@@ -1636,6 +1706,8 @@ class UnitAnalyzer {
       return undefined;
     }
     const fn = callee.text;
+    // A call other than a test macro (EG, Z_TYPE…): an exception seen later may be its own.
+    if (!EXCEPTION_NEUTRAL.has(fn) && !fn.startsWith('Z_')) forgetLastCall(st);
     if (ZVAL_SCALAR_SETTERS.has(fn) && args.length) {
       // ZVAL_UNDEF(&z) / ZVAL_NULL(zv): what the zval held is dropped (reported when it was ours).
       let v = strip(args[0]);
@@ -1696,6 +1768,7 @@ class UnitAnalyzer {
           st.vars.set(v.text, s.id);
           st.sites.set(s.id, 'A');
           this.forget(st, v.text);
+          if (alloc.nothingOnException) st.conds.set(`${LAST_CALL}${s.id}`, true);
         } else if (family === 'zval-ref' && ZVAL_MAKERS.has(fn) && a?.type === 'identifier' && this.callerZval(a.text)) {
           // array_init(return_value), object_init_ex(zv, ce) on a `zval *zv` parameter: the caller's zval
           // now holds a value this function made (handed over at the exits, lost if overwritten first).
@@ -1719,6 +1792,7 @@ class UnitAnalyzer {
         this.leak(s.id, { kind: 'overwrite', node: n.parent ?? n });
       }
       st.sites.set(s.id, 'A');
+      if (alloc.nothingOnException) st.conds.set(`${LAST_CALL}${s.id}`, true);
       return s.id;
     }
     const dealloc = DEALLOCATORS[fn];
