@@ -636,6 +636,11 @@ export const READERS = new Set<string>([
   'zend_update_property', 'zend_update_property_ex', 'zend_update_property_str', 'zend_update_static_property',
   'zend_update_static_property_ex', 'zend_update_static_property_str', 'zend_update_static_property_string',
   'zend_update_static_property_stringl', 'add_property_zval', 'add_property_zval_ex',
+  // Scalar stores into a by-reference argument: they read the value and assign nothing else
+  // (`ZEND_TRY_ASSIGN_REF_BOOL(success, result)` leaves `result`, a flag the path knows, alone).
+  'ZEND_TRY_ASSIGN_REF_BOOL', 'ZEND_TRY_ASSIGN_REF_LONG', 'ZEND_TRY_ASSIGN_REF_DOUBLE', 'ZEND_TRY_ASSIGN_REF_NULL',
+  'ZEND_TRY_ASSIGN_REF_TRUE', 'ZEND_TRY_ASSIGN_REF_FALSE', 'ZEND_TRY_ASSIGN_BOOL', 'ZEND_TRY_ASSIGN_LONG',
+  'ZEND_TRY_ASSIGN_DOUBLE', 'ZEND_TRY_ASSIGN_NULL', 'ZEND_TRY_ASSIGN_TRUE', 'ZEND_TRY_ASSIGN_FALSE',
 ]);
 
 /**
