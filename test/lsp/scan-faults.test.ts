@@ -23,7 +23,9 @@ describe('LSP workspace scan under faults', () => {
   let client: LspClient | undefined;
   let server: net.Server | undefined;
 
-  afterEach(async () => {
+  // Removing the 100,000-file workspace alone can take a minute on a loaded 2-core machine.
+  afterEach(async function () {
+    this.timeout(240_000);
     await client?.dispose();
     client = undefined;
     server?.close();
