@@ -61,6 +61,8 @@ const SAMPLES: Record<string, string> = {
   'Loop::addWriteStream': 'Loop::addWriteStream($stream, [$this, "handleWrite"]);',
   'Loop::addSignal': 'Loop::addSignal(SIGTERM, $onStop);',
   'Event::listen': 'Event::listen(OrderShipped::class, function ($e) use ($request) { log($request); });',
+  'Event::on': "Event::on('user.login', function ($user) use ($request) { audit($request, $user); });",
+  'on()': "\\App\\Events\\on('order.paid', [$this, 'onPaid']);",
   'Coroutine::defer': 'Co::defer(fn () => $pool->put($conn));',
   '->tick': '$server->tick(1000, function () use ($fd) { push($fd); });',
   '->addPeriodicTimer': '$loop->addPeriodicTimer(1, [$this, "ping"]);',
@@ -123,6 +125,9 @@ describe('registry-table: the registration APIs as data', () => {
       'tick(1000, fn () => 1);', // not a function row
       '$loop->addPeriodicTimer;', // not a call
       '$fn(1000, fn () => 1);', // dynamic call
+      "on('click');", // the function form without a listener
+      'on(function () {}, $x);', // a closure where the event name goes
+      "Cache::on('k', fn () => 1);", // on() of another class
     ]) {
       const n = first(code, code.includes('(') ? 'call' : 'propertylookup');
       assert.strictEqual(matchRegistration(n), undefined, code);
@@ -138,6 +143,10 @@ describe('registry-table: the registration APIs as data', () => {
     assert.ok(removes('Loop::cancel($this->gc);', 'timer'));
     assert.ok(!removes('$cache->del($key);', 'timer'), 'a method named like a static remover');
     assert.ok(!removes('del($id);', 'timer'), 'a function named like a static remover');
+    assert.ok(removes("Event::off('user.login', $cb);", 'listener'), 'webman/event off');
+    assert.ok(removes("off('order.paid', $cb);", 'listener'), 'the function form of off');
+    assert.ok(!removes("Cache::off('x');", 'listener'), 'off on another class');
+    assert.ok(!removes("off('order.paid', $cb);", 'timer'), 'a listener remover is no timer remover');
     assert.ok(!removes('Cache::clear();', 'timer'), 'a static remover of another class');
     assert.ok(!removes('Timer::delay(1);', 'timer'), 'a name only starting like a remover');
     assert.ok(!removes('cancelTimer($t);', 'timer'), 'a function named like a method remover');
@@ -232,6 +241,17 @@ describe('registry-table in the rules', () => {
           '}',
         ),
       ),
+      [],
+    );
+  });
+
+  it('webman/event Event::on() and the function form on() per request are listeners; Event::off() / off() bound them', () => {
+    const ctl = (body: string) =>
+      php('class UserController {', '    public function index($request) {', `        ${body}`, '    }', '}');
+    assert.deepStrictEqual(rules(ctl("Event::on('user.login', function ($u) use ($request) { audit($request, $u); });")), ['4 php-listener-per-request']);
+    assert.deepStrictEqual(rules(ctl("on('order.paid', function ($o) use ($request) { audit($request, $o); });")), ['4 php-listener-per-request']);
+    assert.deepStrictEqual(
+      rules(ctl("$cb = function ($u) use ($request) { audit($request, $u); }; Event::on('user.login', $cb); $this->handle($request); Event::off('user.login', $cb);")),
       [],
     );
   });
