@@ -167,7 +167,7 @@ const RESOURCE_CALLBACK_SETTERS: Record<string, number> = {
 };
 
 /** What in a callable expression binds it to `$this`, or undefined. */
-function boundToThis(cb: PhpNode | null | undefined, scope: FunctionScope): string | undefined {
+export function boundToThis(cb: PhpNode | null | undefined, scope: FunctionScope): string | undefined {
   if (!cb) return undefined;
   if ((cb.kind === 'closure' || cb.kind === 'arrowfunc') && !cb.isStatic && instanceMethod(methodOf(scope) ?? scope)) {
     return cb.kind === 'closure' ? 'a closure bound to `$this` (not `static function`)' : 'an arrow function bound to `$this` (not `static fn`)';
