@@ -113,9 +113,9 @@ ruleTester(
           '}',
         ),
         errors: [
-          { line: 6, column: 9, severity: 'warning', message: /^`\$this->release` refers back to `\$this`: a dropped `Conn` lives, with what it holds, until the cycle collector runs\.$/ },
-          { line: 7, column: 9, severity: 'warning', message: /`\$this->expr` refers back/ },
-          { line: 15, column: 9, severity: 'warning', message: /`\$this->onResolve` refers back to `\$this`: a dropped `Worker` lives/ },
+          { line: 6, column: 9, severity: 'warning', message: /^`\$this->release` holds `\$this`: a dropped `Conn` lives, with what it holds, until the cycle collector runs\.$/ },
+          { line: 7, column: 9, severity: 'warning', message: /`\$this->expr` holds/ },
+          { line: 15, column: 9, severity: 'warning', message: /`\$this->onResolve` holds `\$this`: a dropped `Worker` lives/ },
         ],
       },
       {

@@ -21,8 +21,8 @@ function check(ctx: RuleContext): RawFinding[] {
     const destructor = c.release === '__destruct()';
     out.push({
       message: destructor
-        ? `\`$this->${c.prop}\` refers back to \`$this\`: a dropped \`${cls}\` is destructed only when the cycle collector runs.`
-        : `\`$this->${c.prop}\` refers back to \`$this\`: a dropped \`${cls}\` lives, with what it holds, until the cycle collector runs.`,
+        ? `\`$this->${c.prop}\` holds \`$this\`: a dropped \`${cls}\` is destructed only when the cycle collector runs.`
+        : `\`$this->${c.prop}\` holds \`$this\`: a dropped \`${cls}\` lives, with what it holds, until the cycle collector runs.`,
       range: ctx.lines.range(s.start, s.end),
       related: rel ? [{ range: ctx.lines.range(rel.start, rel.start + Math.min(rel.end - rel.start, 80)), message: `${c.release} releases what the instance holds` }] : undefined,
       hover: [
