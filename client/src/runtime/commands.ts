@@ -307,9 +307,25 @@ export function registerRuntimeCommands(
     }
   }
 
+  /**
+   * Measure and valgrind run the workspace's PHP code: only in a trusted workspace (package.json
+   * declares untrustedWorkspaces "limited" and disables both commands in Restricted Mode; this
+   * is the same check for a call through executeCommand). Static analysis and importing a leak
+   * log (a file is only read) stay available.
+   */
+  function trustedOnly<A, R>(what: string, run: (args?: A) => Promise<R | undefined>): (args?: A) => Promise<R | undefined> {
+    return async (args?: A) => {
+      if (!vscode.workspace.isTrusted) {
+        void vscode.window.showWarningMessage(`PHP Leak: ${what} runs this workspace's PHP code, so it is available only in a trusted workspace (this one is in Restricted Mode).`);
+        return undefined;
+      }
+      return run(args);
+    };
+  }
+
   context.subscriptions.push(
-    vscode.commands.registerCommand('phpLeak.measureMemory', measureMemory),
-    vscode.commands.registerCommand('phpLeak.runValgrind', runValgrindCommand),
+    vscode.commands.registerCommand('phpLeak.measureMemory', trustedOnly('Measure Memory per Request', measureMemory)),
+    vscode.commands.registerCommand('phpLeak.runValgrind', trustedOnly('Run under valgrind', runValgrindCommand)),
     vscode.commands.registerCommand('phpLeak.importLeakLog', importLeakLog),
   );
   return { getRuntimeState: () => state };
