@@ -227,6 +227,11 @@ async function main() {
   const summaryFile = join(cache, 'accuracy-summary.json');
   let corpora;
   if (opts['no-scan']) {
+    // Fetch only (what the bench asks for) when no earlier scan left a summary to report.
+    if (!existsSync(summaryFile)) {
+      log(`fetched ${[...versions.keys()].join(', ')}; no earlier scan to report (${summaryFile} missing)`);
+      return;
+    }
     corpora = JSON.parse(readFileSync(summaryFile, 'utf8')).corpora;
   } else {
     const queue = chosen.filter((c) => versions.has(c.name));
