@@ -33,6 +33,41 @@ describe('LSP: runtime findings follow the edits of their document', function ()
     removeTempDir(ws);
   });
 
+  it('the status bar counts what Problems shows: static findings plus runtime findings, also of files never opened', async () => {
+    const text = readFixture(LEAKY.file);
+    const other = 'other.c';
+    const otherText = 'void f(void) {\n  char *p = malloc(4);\n}\n';
+    writeFiles(ws, { [LEAKY.file]: text, [other]: otherText });
+    const uri = fileUri(path.join(ws, LEAKY.file));
+    const otherUri = fileUri(path.join(ws, other));
+    client = await LspClient.start({ rootPath: ws, settings: { runtime: 'fpm' } });
+    let mark = client.mark();
+    await client.open(uri, text);
+    const first = await client.waitForDiagnostics(uri, (p) => p.version === 1, { since: mark });
+    const statics = first.diagnostics.length;
+    assert.ok(statics > 0, 'the fixture has static findings');
+    await client.waitForNotification('phpLeak/status', (p) => p.uri === uri && p.findings === statics, { since: mark });
+
+    mark = client.mark();
+    await client.notification('phpLeak/runtimeFindings', {
+      source: 'valgrind',
+      files: [
+        { uri, findings: [runtimeFinding(VALGRIND, 0, text.split('\n')[0], 'valgrind: 16 bytes definitely lost in 1 blocks')] },
+        { uri: otherUri, findings: [runtimeFinding(VALGRIND, 1, '  char *p = malloc(4);', 'valgrind: 4 bytes definitely lost in 1 blocks')] },
+      ],
+    });
+    const mine = await client.waitForDiagnostics(uri, (p) => p.diagnostics.some((d) => d.code === VALGRIND), { since: mark });
+    const theirs = await client.waitForDiagnostics(otherUri, (p) => p.diagnostics.some((d) => d.code === VALGRIND), { since: mark });
+    const shown = mine.diagnostics.length + theirs.diagnostics.length;
+    assert.equal(shown, statics + 2, dump([...mine.diagnostics, ...theirs.diagnostics]));
+    await client.waitForNotification('phpLeak/status', (p) => p.findings === shown, { since: mark });
+
+    // Cleared again: the count goes back to the static findings.
+    mark = client.mark();
+    await client.notification('phpLeak/runtimeFindings', { source: 'valgrind', files: [] });
+    await client.waitForNotification('phpLeak/status', (p) => p.findings === statics, { since: mark });
+  });
+
   it('lines inserted above move the runtime finding and its confirmation; editing its line drops it with a note; undo and close restore it', async () => {
     const text = readFixture(LEAKY.file);
     writeFiles(ws, { [LEAKY.file]: text });

@@ -207,22 +207,31 @@ export function startServer(connection: Connection): void {
     };
   }
 
+  /** Findings published per document (static and runtime), for the status bar's count. */
+  const published = new Map<string, number>();
+  let lastProfile: ProfileDecision | undefined;
+
   function publish(uri: string, state: DocState | undefined): void {
     const text = () => textOf(uri, (u) => documents.get(u)?.getText());
     const runtime = runtimeFindings.get(uri, text, state?.profile.profile, state?.rules); // moved to where their lines are now; stale ones as notes
     const findings = [...mergeRuntimeFindings(state?.findings ?? [], runtime.findings, fsPathOf(uri), text), ...runtime.notes];
     const diagnostics = findings.map((f) => toDiagnostic(f, uri));
+    // What the Problems view holds for this document: static and runtime findings (not the
+    // "dropped after edits" notes), so the status bar counts what the user sees.
+    const shown = findings.length - runtime.notes.length;
+    if (shown > 0) published.set(uri, shown);
+    else published.delete(uri);
     void connection.sendDiagnostics({ uri, version: state?.version ?? undefined, diagnostics });
   }
 
   function totalFindings(): number {
     let n = 0;
-    for (const s of open.values()) n += s.findings.length;
-    for (const [uri, s] of scanned) if (!open.has(uri)) n += s.findings.length;
+    for (const c of published.values()) n += c;
     return n;
   }
 
   function sendStatus(uri: string | undefined, profile: ProfileDecision): void {
+    lastProfile = profile;
     const params: StatusParams = { uri, profile: profile.profile, reason: profile.reason, findings: totalFindings(), staleRuntimeFindings: runtimeFindings.staleCount() };
     void connection.sendNotification(StatusNotification, params);
   }
@@ -508,6 +517,7 @@ export function startServer(connection: Connection): void {
     // Anchored on the disk's text (what the run saw), then moved to the editor's.
     const changed = runtimeFindings.set(params, diskText, (u) => textOf(u, (x) => documents.get(x)?.getText()));
     for (const uri of changed) publish(uri, open.get(uri) ?? scanned.get(uri));
+    if (changed.length && lastProfile) sendStatus(undefined, lastProfile);
   });
 
   connection.onRequest(ScanWorkspaceRequest, async (params: ScanWorkspaceParams | undefined, token: CancellationToken): Promise<ScanWorkspaceResult> => {
