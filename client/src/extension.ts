@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import {
   LanguageClient,
+  State,
   TransportKind,
   WorkDoneProgress,
   type LanguageClientOptions,
@@ -141,6 +142,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<PhpLea
     }),
   );
 
+  // A restarted server (the command, or after a crash) knows nothing of the runtime findings
+  // the client sent to the old one: send them again.
+  context.subscriptions.push(
+    client.onDidChangeState((e) => {
+      if (e.newState === State.Running) void runtime.resend();
+    }),
+  );
   renderStatus();
   await client.start();
   status.serverRunning = true;

@@ -180,4 +180,27 @@ function bounded_handler() { static $cache = []; $cache[rand(0, 9)] = str_repeat
     assert.equal(state.findings['debug-build'].length, 1);
     assert.equal(state.findings.valgrind.length, 2, 'the valgrind findings stay beside them');
   });
+
+  test('runtime findings survive a server restart (the client sends them again)', async function () {
+    this.timeout(60_000);
+    const runtimeCodes = (ds: readonly vscode.Diagnostic[]) => ds.filter((d) => /^runtime-/.test(codeOf(d))).map((d) => `${codeOf(d)}:${d.range.start.line}`).sort();
+    const before = runtimeCodes(vscode.languages.getDiagnostics(seedUri));
+    assert.ok(before.includes(`runtime-debug-leak:${EMALLOC_LINE}`) && before.some((c) => c.startsWith('runtime-valgrind-leak')), before.join(' '));
+    // The restart clears the old server's diagnostics first; wait for the new server's runtime ones.
+    let cleared = false;
+    const sub = vscode.languages.onDidChangeDiagnostics((e) => {
+      if (e.uris.some((u) => u.toString() === seedUri.toString()) && !runtimeCodes(vscode.languages.getDiagnostics(seedUri)).length) cleared = true;
+    });
+    try {
+      await vscode.commands.executeCommand('phpLeak.restartServer');
+      const after = await waitFor('the runtime findings after the restart', () => {
+        const now = runtimeCodes(vscode.languages.getDiagnostics(seedUri));
+        return now.length === before.length && now;
+      });
+      assert.deepEqual(after, before);
+      assert.ok(cleared, 'the old server\'s diagnostics went away first (so these come from the new server)');
+    } finally {
+      sub.dispose();
+    }
+  });
 });

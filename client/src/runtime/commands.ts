@@ -95,8 +95,10 @@ export function registerRuntimeCommands(
   context: vscode.ExtensionContext,
   getClient: () => LanguageClient | undefined,
   output: vscode.OutputChannel,
-): { getRuntimeState(): RuntimeState } {
+): { getRuntimeState(): RuntimeState; resend(): Promise<void> } {
   const state: RuntimeState = { findings: { valgrind: [], 'debug-build': [] } };
+  /** The last message of each source, sent again to a restarted server (it keeps nothing). */
+  const sent: Partial<Record<'valgrind' | 'debug-build', RuntimeFindingsParams>> = {};
 
   async function sendFindings(source: 'valgrind' | 'debug-build', mapped: MappedFinding[], runtime?: ProfileSetting): Promise<void> {
     const byUri = new Map<string, MappedFinding['finding'][]>();
@@ -106,6 +108,7 @@ export function registerRuntimeCommands(
     }
     state.findings[source] = mapped.map((m) => ({ path: m.path, ruleId: m.finding.ruleId, line: m.finding.range.start.line + 1, message: m.finding.message }));
     const params: RuntimeFindingsParams = { source, files: [...byUri].map(([uri, findings]) => ({ uri, findings })), ...(runtime ? { runtime } : {}) };
+    sent[source] = params;
     const c = getClient();
     if (c?.isRunning()) await c.sendNotification(RuntimeFindingsNotification, params);
     else output.appendLine('runtime findings not shown: the language server is not running');
@@ -328,5 +331,12 @@ export function registerRuntimeCommands(
     vscode.commands.registerCommand('phpLeak.runValgrind', trustedOnly('Run under valgrind', runValgrindCommand)),
     vscode.commands.registerCommand('phpLeak.importLeakLog', importLeakLog),
   );
-  return { getRuntimeState: () => state };
+  /** After a server (re)start: the runtime findings shown before come back. */
+  async function resend(): Promise<void> {
+    const c = getClient();
+    if (!c?.isRunning()) return;
+    for (const params of Object.values(sent)) if (params?.files.length) await c.sendNotification(RuntimeFindingsNotification, params);
+  }
+
+  return { getRuntimeState: () => state, resend };
 }
