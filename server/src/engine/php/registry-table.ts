@@ -164,6 +164,28 @@ function listenerMethod(name: string, id: string, why: string): RegistrationRow 
   };
 }
 
+/** `Event::on($name, $listener)`, `on($event, $listener)`: a listener kept by a process-wide (static) registry. */
+function processListener(receiver: 'static' | 'function', name: string, classes: string[] | undefined, id: string, keeper: string, what: string, why: string): RegistrationRow {
+  return {
+    id,
+    receiver,
+    name,
+    ...(classes ? { classes } : {}),
+    keeps: 'listener',
+    lifetime: 'until-removed',
+    registry: 'process',
+    callbackArg: 1,
+    minArgs: 2,
+    callableCallback: true,
+    eventArg: 0,
+    what,
+    adds: 'a listener',
+    keeper,
+    removers: LISTENER_REMOVERS,
+    why,
+  };
+}
+
 export const REGISTRATION_TABLE: readonly RegistrationRow[] = [
   // --- functions
   {
@@ -339,41 +361,8 @@ export const REGISTRATION_TABLE: readonly RegistrationRow[] = [
     removers: LISTENER_REMOVERS,
     why: 'Laravel `Event::listen($events, $listener)`: the dispatcher is a container singleton kept by the worker until `Event::forget($event)`.',
   },
-  {
-    id: 'Event::on',
-    receiver: 'static',
-    name: 'on',
-    classes: ['event'],
-    keeps: 'listener',
-    lifetime: 'until-removed',
-    registry: 'process',
-    callbackArg: 1,
-    minArgs: 2,
-    callableCallback: true,
-    eventArg: 0,
-    what: 'each call adds a listener to the event table, a static kept as long as the worker',
-    adds: 'a listener',
-    keeper: 'the event table',
-    removers: LISTENER_REMOVERS,
-    why: 'webman/event `Event::on($name, $listener)`: the listeners are a static array of the Event class, kept until `Event::off($name, $listener)`.',
-  },
-  {
-    id: 'on()',
-    receiver: 'function',
-    name: 'on',
-    keeps: 'listener',
-    lifetime: 'until-removed',
-    registry: 'process',
-    callbackArg: 1,
-    minArgs: 2,
-    callableCallback: true,
-    eventArg: 0,
-    what: 'each call adds a listener to a process-wide emitter',
-    adds: 'a listener',
-    keeper: 'the process-wide emitter',
-    removers: LISTENER_REMOVERS,
-    why: 'The function form of an emitter (`on($event, $listener)`, a namespaced helper over a static dispatcher): kept until `off($event, $listener)`.',
-  },
+  processListener('static', 'on', ['event'], 'Event::on', 'the event table', 'each call adds a listener to the event table, a static kept as long as the worker', 'webman/event `Event::on($name, $listener)`: the listeners are a static array of the Event class, kept until `Event::off($name, $listener)`.'),
+  processListener('function', 'on', undefined, 'on()', 'the process-wide emitter', 'each call adds a listener to a process-wide emitter', 'The function form of an emitter (`on($event, $listener)`, a namespaced helper over a static dispatcher): kept until `off($event, $listener)`.'),
   {
     id: 'Coroutine::defer',
     receiver: 'static',
