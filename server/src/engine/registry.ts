@@ -30,6 +30,7 @@ import phpTimerPerRequest from './rules/php-timer-per-request';
 import phpBufferedResultRetained from './rules/php-buffered-result-retained';
 import phpUncollectableCycle from './rules/php-uncollectable-cycle';
 import phpSelfCycle from './rules/php-self-cycle';
+import phpResetNotForwarded from './rules/php-reset-not-forwarded';
 import phpInstancePinned from './rules/php-instance-pinned';
 import phpUnboundedRecorder from './rules/php-unbounded-recorder';
 import phpSettledEntryKept from './rules/php-settled-entry-kept';
@@ -38,7 +39,7 @@ import phpUnbalancedPair from './rules/php-unbalanced-pair';
 export const allRules: Rule[] = [cProcessHeapLeak, cRequestHeapLeak, cMismatchedFree, cDoubleFree, cRefcountLeak, fpmMaxRequests, iniMemoryLimitUnbounded,
   // configuration: the settings that decide whether a leak takes a server down
   iniMemoryLimitHigh, iniGcDisabled, mysqlndMemorySettings, rrWorkerRecyclingMissing, rrWorkerMemoryAboveLimit, swooleMaxRequestMissing, swooleMaxRequestIneffective, webmanMemoryMonitorOff, webmanMonitorMemoryLimitUnbounded, octaneMaxRequestsDisabled,
-  phpUnboundedStaticGrowth, phpUnprovenStaticGrowth, phpListenerPerRequest, phpTimerPerRequest, phpBufferedResultRetained, phpUncollectableCycle, phpSelfCycle, phpInstancePinned, phpUnboundedRecorder, phpSettledEntryKept, phpUnbalancedPair];
+  phpUnboundedStaticGrowth, phpUnprovenStaticGrowth, phpListenerPerRequest, phpTimerPerRequest, phpBufferedResultRetained, phpUncollectableCycle, phpSelfCycle, phpResetNotForwarded, phpInstancePinned, phpUnboundedRecorder, phpSettledEntryKept, phpUnbalancedPair];
 
 /** The rule id of the finding saying the time budget cut an analysis short (docs/rules/analysis-budget.md). */
 export const BUDGET_RULE_ID = 'analysis-budget';
