@@ -1,10 +1,11 @@
 // The bundled CLI as a child process: text and JSON output, options and exit codes.
 import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeRun, runCli } from '../support/cli';
 import { LEAKY, makeTempDir, PROCESS_RULE, readFixture, removeTempDir, REQUEST_RULE, within, writeFiles } from '../support/fixtures';
-import { repoRoot } from '../support/paths';
+import { cliJs, repoRoot } from '../support/paths';
 
 const FINDING_LINE = /^(.+):(\d+):(\d+): (error|warning|information|hint): (.+) \[([a-z0-9-]+)\]$/;
 
@@ -235,7 +236,9 @@ describe('CLI (dist/cli.js)', () => {
       ['a bad --format value', ['scan', '.', '--format', 'xml'], /--format must be one of text, json, sarif/],
       ['a bad --runtime value', ['scan', '.', '--runtime', 'swoole'], /--runtime/],
       ['a bad --fail-on value', ['scan', '.', '--fail-on', 'sometimes'], /--fail-on/],
-      ['an unknown rule', ['scan', '.', '--rule', 'no-such-rule=error'], /no-such-rule/],
+      ['an unknown rule', ['scan', '.', '--rule', 'no-such-rule=error'], /^php-leak: --rule: unknown rule "no-such-rule"/],
+      ['a bad rule severity', ['scan', '.', '--rule', `${PROCESS_RULE}=loud`], new RegExp(`^php-leak: --rule ${PROCESS_RULE}: unknown severity "loud" \\(one of error, warning, information, hint, off\\)`)],
+      ['a --rule without a severity', ['scan', '.', '--rule', PROCESS_RULE], /^php-leak: --rule expects ID=SEVERITY.*got "c-process-heap-leak"/],
       ['an unknown command', ['scna', '.'], /unknown command "scna"/],
       ['a missing command', [], /missing command/],
     ];
@@ -247,6 +250,8 @@ describe('CLI (dist/cli.js)', () => {
         assert.match(r.stderr, /^php-leak: /, describeRun(r));
         assert.match(r.stderr.split('\n')[0], message, describeRun(r));
         assert.doesNotMatch(r.stderr, NO_STACK, describeRun(r));
+        // Exit 2 means the value was refused: the message must not claim it was ignored or defaulted.
+        assert.doesNotMatch(r.stderr, /ignored|default used|defaults used/, describeRun(r));
       });
     }
 
@@ -259,6 +264,60 @@ describe('CLI (dist/cli.js)', () => {
       const messageLines = r.stderr.trimEnd().split('\n').filter((l) => !/--help/.test(l));
       assert.equal(messageLines.length, 1, describeRun(r));
       assert.match(messageLines[0], /^php-leak: .*does-not-exist\.c/);
+    });
+  });
+
+  describe('output order', () => {
+    // Names chosen so that listing order (per folder, either direction) differs from path order.
+    const names = ['order/b.c', 'order/a/z.c', 'order/c.c', 'order/a.c', 'order/B.c'];
+    const expected = [...names].sort((x, y) => (x < y ? -1 : 1));
+    before(() => writeFiles(ws, Object.fromEntries(names.map((n) => [n, readFixture('ext/leaky.c')]))));
+
+    it('text, JSON and SARIF list files in ascending path order, the same on every run', () => {
+      const text = runCli(['scan', 'order', '--fail-on', 'never'], ws);
+      assert.equal(text.status, 0, describeRun(text));
+      const textPaths = [...new Set(textFindings(text.stdout).map((f) => f.path))];
+      assert.deepEqual(textPaths, expected, describeRun(text));
+
+      const json = runCli(['scan', 'order', '--format', 'json', '--fail-on', 'never'], ws);
+      assert.deepEqual(parseJson(json.stdout).files.map((f) => f.path), expected);
+
+      const sarif = runCli(['scan', 'order', '--format', 'sarif', '--fail-on', 'never'], ws);
+      const results = (JSON.parse(sarif.stdout) as { runs: Array<{ results: Array<{ locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }> }> }).runs[0].results;
+      assert.deepEqual([...new Set(results.map((r) => r.locations[0].physicalLocation.artifactLocation.uri))], expected);
+
+      // A file's findings by position.
+      const lines = textFindings(text.stdout).filter((f) => f.path === expected[0]).map((f) => f.line);
+      assert.deepEqual(lines, [...lines].sort((a, b) => a - b));
+      assert.equal(runCli(['scan', 'order', '--fail-on', 'never'], ws).stdout, text.stdout, 'deterministic');
+    });
+  });
+
+  describe('a reader that closes the pipe early', () => {
+    it('scan --format sarif | head -1: head gets the first line, php-leak exits with the scan\'s code and no stack trace', async () => {
+      // Two processes joined by a pipe, no shell: php-leak's stdout is head's stdin.
+      const cli = spawn(process.execPath, [cliJs, 'scan', '.', '--format', 'sarif', '--fail-on', 'never'], { cwd: ws, stdio: ['ignore', 'pipe', 'pipe'] });
+      const head = spawn('head', ['-1'], { stdio: [cli.stdout, 'pipe', 'pipe'] });
+      // head holds the read end now; this process must not, or the pipe never breaks.
+      cli.stdout.destroy();
+      const watchdog = setTimeout(() => {
+        cli.kill('SIGKILL');
+        head.kill('SIGKILL');
+      }, 40_000);
+      let stderr = '';
+      let headOut = '';
+      cli.stderr.on('data', (d) => (stderr += d));
+      head.stdout.on('data', (d) => (headOut += d));
+      const [cliCode, headCode] = await Promise.all([
+        new Promise<number | null>((resolve) => cli.on('close', (code) => resolve(code))),
+        new Promise<number | null>((resolve) => head.on('close', (code) => resolve(code))),
+      ]);
+      clearTimeout(watchdog);
+      assert.equal(headCode, 0);
+      assert.equal(headOut, '{\n');
+      assert.equal(stderr, '', 'nothing on stderr');
+      assert.doesNotMatch(stderr, NO_STACK);
+      assert.equal(cliCode, 0, stderr);
     });
   });
 

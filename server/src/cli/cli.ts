@@ -63,16 +63,41 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
+/**
+ * A reader that went away (`php-leak scan --format sarif | head -1`) is not an error: the
+ * rest of the output is dropped and the exit code stays the scan's, without a stack trace.
+ * Other write errors are reported once on stderr and exit 2.
+ */
+export function quietOnClosedPipe(stream: NodeJS.WriteStream, name: string, onOtherError: (e: NodeJS.ErrnoException) => void): { closed: () => boolean } {
+  let closed = false;
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (closed) return;
+    closed = true;
+    if (e.code !== 'EPIPE') onOtherError(Object.assign(e, { message: `${name}: ${e.message}` }));
+  });
+  return { closed: () => closed };
+}
+
 if (require.main === module) {
+  const out = quietOnClosedPipe(process.stdout, 'standard output', (e) => {
+    if (!err.closed()) process.stderr.write(`php-leak: cannot write to ${e.message}\n`);
+    process.exitCode = 2;
+  });
+  const err = quietOnClosedPipe(process.stderr, 'standard error', () => {});
   // Set exitCode instead of calling process.exit(): a large report written to a pipe must be flushed.
   main(process.argv.slice(2), {
-    stdout: (s) => process.stdout.write(s),
-    stderr: (s) => process.stderr.write(s),
+    stdout: (s) => {
+      if (!out.closed()) process.stdout.write(s);
+    },
+    stderr: (s) => {
+      if (!err.closed()) process.stderr.write(s);
+    },
     cwd: process.cwd(),
     isTTY: !!process.stderr.isTTY,
   }).then(
     (code) => {
-      process.exitCode = code;
+      // A failed write to stdout (other than a closed pipe) already set 2.
+      if (process.exitCode !== 2) process.exitCode = code;
     },
     (e) => {
       process.stderr.write(`php-leak: internal error: ${e}\n`);

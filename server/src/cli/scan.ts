@@ -11,8 +11,10 @@ import {
   DiskWorkspace,
   initEngine,
   installRoot,
+  knownRuleIds,
   normalizeSettings,
   packageVersion,
+  SEVERITIES,
   registeredRules,
   ruleDocsPath,
   ruleDocsText,
@@ -94,9 +96,8 @@ export async function runScan(argv: string[], io: CliIo): Promise<number> {
 
   const ruleOverrides: Record<string, SeveritySetting> = {};
   for (const spec of values.rule ?? []) {
-    const m = /^([a-z0-9-]+)=(\w+)$/.exec(spec);
-    if (!m) throw new UsageError(`--rule expects ID=SEVERITY (got "${spec}")`);
-    ruleOverrides[m[1]] = m[2] as SeveritySetting;
+    const [id, severity] = parseRuleOption(spec);
+    ruleOverrides[id] = severity;
   }
   let maxFileSize: number | undefined;
   if (values['max-file-size'] !== undefined) {
@@ -118,7 +119,8 @@ export async function runScan(argv: string[], io: CliIo): Promise<number> {
     exclude: [...DEFAULT_SETTINGS.exclude, ...(values.exclude ?? [])],
     ...(maxFileSize !== undefined ? { maxFileSize } : {}),
   });
-  if (problems.length) throw new UsageError(problems[0].replace(/^phpLeak\.rules\.?/, '--rule '));
+  // --rule was checked above; any other problem is a bug in this file's option mapping.
+  if (problems.length) throw new UsageError(problems[0]);
 
   const args = paths.length ? paths : ['.'];
   const roots = args.map((p) => path.resolve(io.cwd, p));
@@ -181,6 +183,7 @@ export async function runScan(argv: string[], io: CliIo): Promise<number> {
     }
   }
   // Files that were not analysed say why (too large, unreadable, binary), also beside a JSON or SARIF report.
+  skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const s of skipped) io.stderr(`php-leak: skipped ${path.relative(io.cwd, s.path) || s.path}: ${s.reason}\n`);
   const files: FileResult[] = results.sort((a, b) => a.index - b.index).map(({ path: p, findings, profile }) => ({ path: p, findings, profile }));
 
@@ -205,6 +208,22 @@ export async function runScan(argv: string[], io: CliIo): Promise<number> {
   return failing.length ? 1 : 0;
 }
 
+
+/**
+ * `--rule ID=SEVERITY`, checked here: a bad id or severity is bad usage (exit 2, the message
+ * names the value), never "ignored" or "default used" as the editor's settings say.
+ */
+export function parseRuleOption(spec: string): [string, SeveritySetting] {
+  const eq = spec.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--rule expects ID=SEVERITY, e.g. --rule c-request-heap-leak=warning (got "${spec}")`);
+  const id = spec.slice(0, eq);
+  const severity = spec.slice(eq + 1);
+  if (!knownRuleIds.has(id)) throw new UsageError(`--rule: unknown rule "${id}" (php-leak --list-rules lists them)`);
+  if (!(SEVERITIES as readonly string[]).includes(severity)) {
+    throw new UsageError(`--rule ${id}: unknown severity "${severity}" (one of ${SEVERITIES.join(', ')})`);
+  }
+  return [id, severity as SeveritySetting];
+}
 
 /** Size and mtime of the running bundle: a rebuilt engine does not reuse an old build's cached results. */
 function engineBuildKey(): string {

@@ -21,7 +21,7 @@ export {
 export { languageOf } from './language';
 export { detectProfile, type ProfileDecision } from './profile';
 export { installRoot, packageVersion, ruleDocsText } from './installRoot';
-export { DEFAULT_SETTINGS, normalizeSettings, type Settings, type NormalizedSettings } from './settings';
+export { DEFAULT_SETTINGS, SEVERITIES, normalizeSettings, type Settings, type NormalizedSettings } from './settings';
 export { walkFiles, readText, decodeText, compileFilter, errorReason, type ScanEntry, type SkippedEntry, type ScanFilter } from './scan';
 export { describeAt } from './hover';
 export { parseIni, parseSize } from './config/ini';

@@ -25,8 +25,35 @@ function displayPath(p: string, cwd: string): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
 }
 
+/** Code-unit order: the same on every machine and locale (localeCompare is not). */
+function byString(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Every format lists files in ascending order of the path it prints, and a file's findings by
+ * position (then rule id): the same report whatever order the files were listed or analysed in.
+ */
+function sortedInput(input: ReportInput): ReportInput {
+  const files = input.files
+    .map((f) => ({ key: displayPath(f.path, input.cwd), f }))
+    .sort((a, b) => byString(a.key, b.key))
+    .map(({ f }) => ({
+      ...f,
+      findings: [...f.findings].sort(
+        (a, b) =>
+          a.range.start.line - b.range.start.line ||
+          a.range.start.character - b.range.start.character ||
+          byString(a.ruleId, b.ruleId),
+      ),
+    }));
+  const skipped = [...input.skipped].sort((a, b) => byString(displayPath(a.path, input.cwd), displayPath(b.path, input.cwd)));
+  return { ...input, files, skipped };
+}
+
 /** `file:line:col: severity: message [rule]`, 1-based, like a compiler. */
-export function formatText(input: ReportInput): string {
+export function formatText(unsorted: ReportInput): string {
+  const input = sortedInput(unsorted);
   const lines: string[] = [];
   const counts: Record<Severity, number> = { error: 0, warning: 0, information: 0, hint: 0 };
   for (const file of input.files) {
@@ -49,7 +76,8 @@ export function formatText(input: ReportInput): string {
   return lines.join('\n') + '\n';
 }
 
-export function formatJson(input: ReportInput): string {
+export function formatJson(unsorted: ReportInput): string {
+  const input = sortedInput(unsorted);
   return (
     JSON.stringify(
       {
@@ -87,7 +115,8 @@ function sarifLevelOf(rule: Rule): 'error' | 'warning' | 'note' | 'none' {
 }
 
 /** SARIF 2.1.0 (validated in tests against the official rtm.5 schema). */
-export function formatSarif(input: ReportInput): string {
+export function formatSarif(unsorted: ReportInput): string {
+  const input = sortedInput(unsorted);
   const ruleIndex = new Map(input.rules.map((r, i) => [r.meta.id, i]));
   const srcRoot = pathToFileURL(input.cwd.endsWith(path.sep) ? input.cwd : input.cwd + path.sep).href;
   const location = (file: string, range: Finding['range'], message?: string) => {

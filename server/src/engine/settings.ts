@@ -43,7 +43,8 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   includeThirdParty: false,
 });
 
-const SEVERITIES: readonly SeveritySetting[] = ['error', 'warning', 'information', 'hint', 'off'];
+/** The values a rule's severity setting may take (`phpLeak.rules`, `--rule`). */
+export const SEVERITIES: readonly SeveritySetting[] = ['error', 'warning', 'information', 'hint', 'off'];
 
 export interface NormalizedSettings {
   settings: Settings;
