@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describeRun, runCli } from '../support/cli';
 import { makeTempDir, readFixture, removeTempDir, writeFiles } from '../support/fixtures';
-import { registeredRules } from '../../server/src/engine';
+import { projectUrl, registeredRules, ruleHelpUri } from '../../server/src/engine';
 
 interface JsonReport {
   files: Array<{ path: string; findings: Array<{ ruleId: string; severity: string; range: { start: { line: number } } }> }>;
@@ -73,6 +73,11 @@ describe('CLI: php-leak import-leak-log --runtime', () => {
     const run = JSON.parse(sarif.stdout).runs[0];
     assert.deepEqual(run.tool.driver.rules.map((x: { id: string }) => x.id), registeredRules.map((x) => x.meta.id));
     assert.equal(run.tool.driver.rules[run.results[0].ruleIndex].id, 'runtime-debug-leak');
+    // The rule pages are https URLs in the project repository, as in php-leak scan's SARIF.
+    const debugRule = run.tool.driver.rules.find((x: { id: string }) => x.id === 'runtime-debug-leak');
+    assert.equal(debugRule.helpUri, ruleHelpUri('runtime-debug-leak', projectUrl()));
+    assert.match(debugRule.helpUri, /^https:\/\/.*\/docs\/rules\/runtime-debug-leak\.md$/);
+    assert.ok(debugRule.help.markdown.length > 50, 'help.markdown kept');
   });
 
   it('auto in a project whose composer.json requires Swoole: an error, as php-leak scan would decide', () => {

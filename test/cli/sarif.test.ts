@@ -9,7 +9,7 @@ import type { ValidateFunction } from 'ajv';
 import { describeRun, runCli } from '../support/cli';
 import { LEAKY, makeTempDir, PROCESS_RULE, readFixture, removeTempDir, REQUEST_RULE, writeFiles } from '../support/fixtures';
 import { repoRoot } from '../support/paths';
-import { registeredRules } from '../../server/src/engine';
+import { projectUrl, registeredRules, ruleHelpUri } from '../../server/src/engine';
 
 const SCHEMA = path.join(repoRoot, 'node_modules', '@microsoft', 'jest-sarif', 'lib', 'schemas', 'sarif-2.1.0-rtm.5.json');
 
@@ -105,8 +105,17 @@ describe('CLI SARIF output', () => {
       assert.ok(rule, `rule ${id} missing from tool.driver.rules: ${rules.map((r) => r.id).join(', ')}`);
       assert.ok(rule.help && rule.help.text.length > 20, `${id}: help.text`);
       assert.ok(rule.helpUri, `${id}: helpUri`);
-      assert.ok(rule.helpUri.startsWith('file://') || rule.helpUri.startsWith('https://'), rule.helpUri);
       assert.ok(rule.helpUri.endsWith(`docs/rules/${id}.md`), rule.helpUri);
+    }
+  });
+
+  it('every rule\'s helpUri is an https URL of its docs page in the project repository (not a file: path), beside help.markdown', () => {
+    const log = sarif([LEAKY.file], 1);
+    for (const rule of log.runs[0].tool.driver.rules as Array<{ id: string; helpUri?: string; help?: { markdown?: string } }>) {
+      assert.equal(rule.helpUri, ruleHelpUri(rule.id, projectUrl()), rule.id);
+      assert.match(rule.helpUri!, /^https:\/\/[^/]+\/.+\/docs\/rules\/[a-z0-9-]+\.md$/, rule.id);
+      assert.ok(fs.existsSync(path.join(repoRoot, 'docs', 'rules', `${rule.id}.md`)), `${rule.id}: the page the URL names exists`);
+      assert.ok(rule.help?.markdown && rule.help.markdown.length > 50, `${rule.id}: help.markdown kept`);
     }
   });
 

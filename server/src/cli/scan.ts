@@ -2,7 +2,6 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { pathToFileURL } from 'url';
 import { createHash } from 'crypto';
 import {
   analyze,
@@ -10,14 +9,12 @@ import {
   detectProfile,
   DiskWorkspace,
   initEngine,
-  installRoot,
   knownRuleIds,
   normalizeSettings,
   packageVersion,
   SEVERITIES,
   registeredRules,
-  ruleDocsPath,
-  ruleDocsText,
+  ruleReportDocs,
   type Finding,
   type SeveritySetting,
 } from '../engine';
@@ -187,14 +184,13 @@ export async function runScan(argv: string[], io: CliIo): Promise<number> {
   for (const s of skipped) io.stderr(`php-leak: skipped ${path.relative(io.cwd, s.path) || s.path}: ${s.reason}\n`);
   const files: FileResult[] = results.sort((a, b) => a.index - b.index).map(({ path: p, findings, profile }) => ({ path: p, findings, profile }));
 
-  const root = installRoot();
   const input = {
     files,
     skipped,
     cwd: io.cwd,
     rules: registeredRules,
     toolVersion: packageVersion(),
-    docs: (id: string) => ({ text: ruleDocsText(id), url: pathToFileURL(path.join(root, ruleDocsPath(id))).href }),
+    docs: ruleReportDocs,
   };
   const report = format === 'sarif' ? formatSarif(input) : format === 'json' ? formatJson(input) : formatText(input);
   if (values.output) {

@@ -12,6 +12,8 @@ export {
   ruleKind,
   ruleDocsUrl,
   ruleDocsPath,
+  ruleHelpUri,
+  PROJECT_URL,
   BUDGET_RULE_ID,
   VALGRIND_RULE,
   DEBUG_LEAK_RULE,
@@ -20,7 +22,7 @@ export {
 } from './registry';
 export { languageOf } from './language';
 export { detectProfile, type ProfileDecision } from './profile';
-export { installRoot, packageVersion, ruleDocsText } from './installRoot';
+export { installRoot, packageVersion, projectUrl, ruleDocsText, ruleReportDocs } from './installRoot';
 export { DEFAULT_SETTINGS, SEVERITIES, normalizeSettings, type Settings, type NormalizedSettings } from './settings';
 export { walkFiles, readText, decodeText, compileFilter, errorReason, type ScanEntry, type SkippedEntry, type ScanFilter } from './scan';
 export { describeAt } from './hover';

@@ -122,6 +122,27 @@ export function ruleDocsPath(id: string): string {
   return `docs/rules/${id}.md`;
 }
 
+/**
+ * The project's home on the web, the base of the rule pages' https URLs (SARIF `helpUri`).
+ * No repository URL is recorded anywhere yet (package.json has no `repository` or
+ * `homepage`): this constant is THE one place it is written. projectUrl() (installRoot.ts)
+ * prefers package.json's `repository` / `homepage` once one is added, so setting that field
+ * is enough; change this constant only if the project moves and package.json stays silent.
+ */
+export const PROJECT_URL = 'https://github.com/php-leak-diagnostics/php-leak-diagnostics';
+
+/** The branch whose docs/rules/ the https URLs point at. */
+export const DOCS_BRANCH = 'main';
+
+/**
+ * An https URL of the rule's docs page in the project repository (GitHub layout:
+ * <repo>/blob/<branch>/docs/rules/<id>.md): what a code-scanning UI or a reader on another
+ * machine can open, unlike a file: URL into one install folder.
+ */
+export function ruleHelpUri(id: string, projectUrl: string = PROJECT_URL): string {
+  return `${projectUrl.replace(/\/+$/, '')}/blob/${DOCS_BRANCH}/${ruleDocsPath(id)}`;
+}
+
 /** A file: URL of the rule's docs page under an install root (the folder holding docs/). */
 export function ruleDocsUrl(id: string, installRoot: string): string {
   const root = installRoot.replace(/\\/g, '/').replace(/\/$/, '');

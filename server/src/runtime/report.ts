@@ -1,7 +1,5 @@
 // Runtime findings through the engine's formatters (text, JSON, SARIF), with the rule registry.
-import * as path from 'path';
-import { pathToFileURL } from 'url';
-import { installRoot, packageVersion, registeredRules, ruleDocsPath, ruleDocsText } from '../engine';
+import { packageVersion, registeredRules, ruleReportDocs } from '../engine';
 import { formatJson, formatSarif, formatText, type FileResult } from '../engine/report';
 import type { MappedFinding } from './valgrind';
 
@@ -16,14 +14,13 @@ export function formatRuntimeFindings(findings: MappedFinding[], format: 'text' 
     f.findings.push(m.finding);
     byPath.set(m.path, f);
   }
-  const root = installRoot();
   const input = {
     files: [...byPath.values()],
     skipped: [],
     cwd,
     rules: registeredRules,
     toolVersion: packageVersion(),
-    docs: (id: string) => ({ text: ruleDocsText(id), url: pathToFileURL(path.join(root, ruleDocsPath(id))).href }),
+    docs: ruleReportDocs,
   };
   return format === 'sarif' ? formatSarif(input) : format === 'json' ? formatJson(input) : formatText(input);
 }
