@@ -19,6 +19,7 @@ import {
   type StatusParams,
 } from '../../server/src/lsp/protocol';
 import { registerRuntimeCommands, type RuntimeState } from './runtime/commands';
+import { profileDisplayName } from '../../server/src/engine/types';
 
 export interface PhpLeakStatus {
   profile: 'fpm' | 'long-running';
@@ -57,7 +58,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<PhpLea
       status.profile = p.profile;
       status.reason = p.reason;
     }
-    const label = status.profile === 'fpm' ? 'php-fpm' : 'long-running';
+    const label = profileDisplayName(status.profile);
     statusItem.text = `$(pulse) ${label} · ${status.findings}`;
     const md = new vscode.MarkdownString(
       `**PHP Leak Diagnostics**\n\nRuntime profile: **${label}** (${status.reason})\n\nFindings: ${status.findings}${

@@ -50,13 +50,13 @@ describe('CLI: php-leak import-leak-log --runtime', () => {
   it('without --runtime (auto) and nothing long-running in the workspace: a warning, and stderr says why', () => {
     const r = severities([]);
     assert.deepEqual(r.severities, ['warning']);
-    assert.match(r.stderr, /runtime profile fpm \(.*php-fpm assumed\)/);
+    assert.match(r.stderr, /runtime profile php-fpm \(.*php-fpm assumed\)/);
   });
 
   it('--runtime fpm: a warning', () => {
     const r = severities(['--runtime', 'fpm']);
     assert.deepEqual(r.severities, ['warning']);
-    assert.match(r.stderr, /runtime profile fpm \(--runtime\)/);
+    assert.match(r.stderr, /runtime profile php-fpm \(--runtime\)/);
   });
 
   it('--runtime long-running: an error (text, JSON and SARIF)', () => {
@@ -86,7 +86,7 @@ describe('CLI: php-leak import-leak-log --runtime', () => {
     assert.deepEqual(r.severities, ['warning']);
     const app = severities([], 'swoole-app');
     assert.deepEqual(app.severities, ['error']);
-    assert.match(app.stderr, /runtime profile long-running \(Swoole \(composer\.json requires swoole\/ide-helper\)\)/);
+    assert.match(app.stderr, /runtime profile long-running \(Swoole \(`composer\.json` requires swoole\/ide-helper\)\)/);
     const scan = runCli(['scan', 'swoole-app', '--format', 'json'], ws);
     assert.deepEqual((JSON.parse(scan.stdout) as { files: Array<{ path: string; profile: string }> }).files.filter((f) => f.path.endsWith('memory.c')).map((f) => f.profile), ['long-running'], describeRun(scan));
     assert.deepEqual(severities(['--runtime', 'fpm'], 'swoole-app').severities, ['warning'], '--runtime wins over the detection');

@@ -341,7 +341,7 @@ describe('engine: runtime profile from composer.lock, .rr.yaml, code and php-fpm
     const lockOnly = files({ '/w/composer.json': '{"require":{"acme/app-kit":"*"}}', '/w/composer.lock': JSON.stringify({ packages: [{ name: 'spiral/roadrunner-worker' }] }) });
     const d = detectProfile('auto', '/w/src', '/w', lockOnly);
     assert.strictEqual(d.profile, 'long-running');
-    assert.match(d.reason, /RoadRunner \(composer\.lock installs spiral\/roadrunner-worker\)/);
+    assert.match(d.reason, /RoadRunner \(`composer\.lock` installs spiral\/roadrunner-worker\)/);
     assert.strictEqual(detectProfile('auto', '/w', '/w', read).profile, 'long-running');
     const devOnly = files({ '/w/composer.json': '{}', '/w/composer.lock': JSON.stringify({ packages: [], 'packages-dev': [{ name: 'react/http' }] }) });
     assert.strictEqual(detectProfile('auto', '/w', '/w', devOnly).profile, 'fpm');
@@ -351,7 +351,7 @@ describe('engine: runtime profile from composer.lock, .rr.yaml, code and php-fpm
     const read = files({ '/w/.rr.yaml': 'version: "3"\n' });
     const d = detectProfile('auto', '/w/src/Http', '/w', read);
     assert.strictEqual(d.profile, 'long-running');
-    assert.match(d.reason, /RoadRunner \(\.rr\.yaml found\)/);
+    assert.match(d.reason, /RoadRunner \(`\.rr\.yaml` found\)/);
     assert.strictEqual(detectProfile('fpm', '/w/src/Http', '/w', read).profile, 'fpm');
   });
 
@@ -383,7 +383,8 @@ describe('engine: runtime profile from composer.lock, .rr.yaml, code and php-fpm
   it('a php-fpm pool file says php-fpm; a long-running signal still wins over it', () => {
     const d = detectProfile('auto', '/w', '/w', files({}), ws({ '/w/docker/php-fpm.d/www.conf': '[www]\n' }));
     assert.strictEqual(d.profile, 'fpm');
-    assert.match(d.reason, /php-fpm \(pool configuration docker\/php-fpm.d\/www.conf\)/);
+    // The reason follows the profile's name (`php-fpm (…)`): it does not repeat it.
+    assert.strictEqual(d.reason, 'pool configuration `docker/php-fpm.d/www.conf` found');
     const both = detectProfile('auto', '/w', '/w', files({}), ws({ '/w/docker/php-fpm.d/www.conf': '[www]\n', '/w/start.php': '<?php new Swoole\\Http\\Server("x");' }));
     assert.strictEqual(both.profile, 'long-running');
   });

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { leakLogFindings, parseLeakLog } from '../runtime/leaklog';
 import { formatRuntimeFindings } from '../runtime/report';
 import { SourceIndex } from '../runtime/sources';
+import { profileDisplayName } from '../engine';
 import { oneOf, parseOptions, profileDecider, runtimeOption, UsageError, type CliIo, type Command } from './common';
 
 export const IMPORT_LEAK_LOG_USAGE = `Usage: php-leak import-leak-log FILE [options]
@@ -63,7 +64,7 @@ export async function runImportLeakLog(argv: string[], io: CliIo): Promise<numbe
   const findings = leakLogFindings(log, new SourceIndex(root), (file) => decide(file).profile);
   const blocks = log.leaks.reduce((a, l) => a + l.count, 0);
   // The profile(s) that decided the severity, with the reason when detected.
-  const profiles = [...new Set(findings.map((f) => decide(f.path)).map((d) => (runtime === 'auto' ? `${d.profile} (${d.reason})` : `${d.profile} (--runtime)`)))];
+  const profiles = [...new Set(findings.map((f) => decide(f.path)).map((d) => (runtime === 'auto' ? `${profileDisplayName(d.profile)} (${d.reason})` : `${profileDisplayName(d.profile)} (--runtime)`)))];
   io.stderr(
     `php-leak: ${blocks} leaked block${blocks === 1 ? '' : 's'} in the log` +
       (log.reportedTotal ? ` (the build reported ${log.reportedTotal})` : '') +

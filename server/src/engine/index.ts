@@ -25,6 +25,6 @@ export { detectProfile, type ProfileDecision } from './profile';
 export { installRoot, packageVersion, projectUrl, ruleDocsText, ruleReportDocs } from './installRoot';
 export { DEFAULT_SETTINGS, SEVERITIES, normalizeSettings, type Settings, type NormalizedSettings } from './settings';
 export { walkFiles, readText, decodeText, compileFilter, errorReason, type ScanEntry, type SkippedEntry, type ScanFilter } from './scan';
-export { describeAt } from './hover';
+export { describeAt, composeHover, escapeBareHosts, profileHoverLine } from './hover';
 export { parseIni, parseSize } from './config/ini';
 export { DiskWorkspace, type DiskWorkspaceOptions } from './workspace';

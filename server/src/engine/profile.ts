@@ -5,8 +5,19 @@ import { PROFILES, type Profile, type ProfileSetting, type WorkspaceView } from 
 
 export interface ProfileDecision {
   profile: Profile;
-  /** Why: shown in the status bar tooltip, hovers and the CLI's verbose output. */
+  /**
+   * Why, after the profile's display name (`php-fpm (…)`), so it never repeats the profile;
+   * markdown: file names are code spans. Shown in the status bar tooltip, hovers and the CLI.
+   */
   reason: string;
+}
+
+/**
+ * A file name in a reason, as a code span: the reason is shown as markdown (hovers, the status
+ * bar's tooltip), where a bare `www.conf` would become a link to http://www.conf.
+ */
+function fileName(name: string): string {
+  return `\`${name.replace(/\\/g, '/')}\``;
 }
 
 /** Composer packages whose presence means requests run inside one long-lived PHP process. */
@@ -122,7 +133,7 @@ function fromCode(ws: WorkspaceView, folder: string | undefined): ProfileDecisio
     return undefined;
   });
   if (!hit) return undefined;
-  return { profile: 'long-running', reason: `${hit.signal} (started in ${folder ? path.relative(folder, hit.file) || path.basename(hit.file) : hit.file})` };
+  return { profile: 'long-running', reason: `${hit.signal} (started in ${fileName(folder ? path.relative(folder, hit.file) || path.basename(hit.file) : hit.file)})` };
 }
 
 /** `.rr.yaml` (RoadRunner's configuration) from `dir` up to `stopDir`. */
@@ -131,7 +142,7 @@ function fromRoadRunnerConfig(start: string, stopDir: string | undefined, read: 
   let dir = path.resolve(start);
   const stop = stopDir ? path.resolve(stopDir) : undefined;
   for (let depth = 0; depth < 32; depth++) {
-    for (const n of names) if (read(path.join(dir, n)) !== undefined) return { profile: 'long-running', reason: `RoadRunner (${n} found)` };
+    for (const n of names) if (read(path.join(dir, n)) !== undefined) return { profile: 'long-running', reason: `RoadRunner (${fileName(n)} found)` };
     if (!stop || dir === stop || !dir.startsWith(stop)) break;
     const parent = path.dirname(dir);
     if (parent === dir) break;
@@ -139,7 +150,7 @@ function fromRoadRunnerConfig(start: string, stopDir: string | undefined, read: 
   }
   if (ws) {
     for (const f of ws.files('yaml')) {
-      if (under(f, stopDir) && /^\.rr(\.[\w-]+)?\.ya?ml$/.test(path.basename(f))) return { profile: 'long-running', reason: `RoadRunner (${path.basename(f)} found)` };
+      if (under(f, stopDir) && /^\.rr(\.[\w-]+)?\.ya?ml$/.test(path.basename(f))) return { profile: 'long-running', reason: `RoadRunner (${fileName(path.basename(f))} found)` };
     }
   }
   return undefined;
@@ -174,10 +185,10 @@ export function detectProfile(
     const code = fromCode(workspace, stopDir);
     if (code) return code;
     const pool = workspace.files('php-fpm-conf').find((f) => under(f, stopDir));
-    if (pool && !composer) return { profile: 'fpm', reason: `php-fpm (pool configuration ${stopDir ? path.relative(stopDir, pool) : pool})` };
+    if (pool && !composer) return { profile: 'fpm', reason: `pool configuration ${fileName(stopDir ? path.relative(stopDir, pool) : pool)} found` };
   }
   if (composer) return composer.decision;
-  return { profile: 'fpm', reason: 'no long-running runtime found in composer.json: php-fpm assumed' };
+  return { profile: 'fpm', reason: `no long-running runtime found in ${fileName('composer.json')}: php-fpm assumed` };
 }
 
 /** composer.lock's installed (non-dev) packages: transitive dependencies count too. */
@@ -194,7 +205,7 @@ function fromComposerLock(lock: string | undefined): ProfileDecision | undefined
   for (const p of pkgs) {
     const name = typeof p?.name === 'string' ? p.name : '';
     for (const [pattern, runtime] of LONG_RUNNING_PACKAGES) {
-      if (pattern.test(name)) return { profile: 'long-running', reason: `${runtime} (composer.lock installs ${name})` };
+      if (pattern.test(name)) return { profile: 'long-running', reason: `${runtime} (${fileName('composer.lock')} installs ${name})` };
     }
   }
   return undefined;
@@ -220,7 +231,7 @@ function fromComposerJson(composer: string): ProfileDecision {
   try {
     json = JSON.parse(composer);
   } catch {
-    return { profile: 'fpm', reason: 'composer.json is not valid JSON: php-fpm assumed' };
+    return { profile: 'fpm', reason: `${fileName('composer.json')} is not valid JSON: php-fpm assumed` };
   }
   if (json && typeof json === 'object') {
     const j = json as Record<string, unknown>;
@@ -230,10 +241,10 @@ function fromComposerJson(composer: string): ProfileDecision {
     for (const name of names) {
       for (const [pattern, runtime] of LONG_RUNNING_PACKAGES) {
         if (pattern.test(name)) {
-          return { profile: 'long-running', reason: `${runtime} (composer.json requires ${name})` };
+          return { profile: 'long-running', reason: `${runtime} (${fileName('composer.json')} requires ${name})` };
         }
       }
     }
   }
-  return { profile: 'fpm', reason: 'composer.json requires no long-running runtime: php-fpm assumed' };
+  return { profile: 'fpm', reason: `${fileName('composer.json')} requires no long-running runtime: php-fpm assumed` };
 }

@@ -15,6 +15,14 @@ export type Profile = (typeof PROFILES)[number];
 export const PROFILE_SETTINGS = ['auto', ...PROFILES] as const;
 export type ProfileSetting = (typeof PROFILE_SETTINGS)[number];
 
+/**
+ * A profile as users read it: `php-fpm` / `long-running`. The one name for hovers, messages,
+ * the CLI and the client's status bar (the setting's value `fpm` stays an id).
+ */
+export function profileDisplayName(p: Profile): string {
+  return p === 'fpm' ? 'php-fpm' : 'long-running';
+}
+
 export function isProfileSetting(v: unknown): v is ProfileSetting {
   return typeof v === 'string' && (PROFILE_SETTINGS as readonly string[]).includes(v);
 }

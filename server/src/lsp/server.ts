@@ -28,6 +28,7 @@ import {
   compileFilter,
   containsPosition,
   describeAt,
+  composeHover,
   detectProfile,
   DiskWorkspace,
   initEngine,
@@ -454,26 +455,22 @@ export function startServer(connection: Connection): void {
       const settings = await getSettings(uri);
       const state = open.get(uri) ?? scanned.get(uri);
       const hits = state ? state.findings.filter((f) => containsPosition(f.range, params.position)) : [];
-      const parts = hits.map((f) => `${f.hover ?? f.message}\n\n\`${f.ruleId}\` · ${f.severity}`);
       // What a configuration key bounds, when no finding already explains it.
       const doc = documents.get(uri);
+      let described: string | undefined;
       // Not for a document over phpLeak.maxFileSize: describing parses the text (a 50 MB one held the server for minutes).
       if (doc && !hits.some((f) => f.hover) && doc.getText().length <= settings.maxFileSize) {
         const fsPath = fsPathOf(uri);
-        const described = describeAt(
+        described = describeAt(
           { path: fsPath ?? uri, text: doc.getText(), language: languageOf(fsPath ?? uri, doc.languageId) },
           params.position,
           workspace, // the view the last analysis used: other php.ini / pool files for the effective value
         );
-        if (described) parts.push(described);
       }
-      if (!parts.length) return null;
-      const profile = state?.profile;
-      const profileLine = profile
-        ? `\n\nRuntime profile: **${profile.profile === 'fpm' ? 'php-fpm' : 'long-running'}** (${profile.reason})`
-        : '';
+      const value = composeHover(hits, described, state?.profile);
+      if (!value) return null;
       return {
-        contents: { kind: MarkupKind.Markdown, value: `${parts.join('\n\n---\n\n')}${profileLine}` },
+        contents: { kind: MarkupKind.Markdown, value },
         ...(hits.length ? { range: hits[0].range } : {}),
       };
     } catch (e) {

@@ -3,7 +3,7 @@
 import { resolve } from 'path';
 import { reportedAsRequest } from './units';
 import type { Node } from 'web-tree-sitter';
-import type { Fix, RawFinding, RelatedInfo, RuleContext, TextEdit } from '../types';
+import { profileDisplayName, type Fix, type RawFinding, type RelatedInfo, type RuleContext, type TextEdit } from '../types';
 import { ALLOCATORS, FAMILIES, type Family } from './api';
 import { seedWorkspaceFacts, workspaceSummaries } from './workspace';
 import { fieldLeaks, type FieldLeak } from './fields';
@@ -208,7 +208,7 @@ export function leakHover(ctx: RuleContext, r: SiteReport): string {
     '',
     `- **Family:** ${fam.label}; release it with \`${site.release ?? fam.release}()\`.`,
     `- **Lifetime:** ${lifetimeText(site.family, ctx.profile)}`,
-    `- **Profile:** \`${ctx.profile}\`${ctx.profile === 'fpm' ? ' (every request starts clean)' : ' (all requests share one PHP request)'}.`,
+    `- **Profile:** \`${profileDisplayName(ctx.profile)}\`${ctx.profile === 'fpm' ? ' (every request starts clean)' : ' (all requests share one PHP request)'}.`,
     ...macroHover(ctx, site.via, `the \`${site.fn}()\` call`),
     '',
     `Leaks at:`,

@@ -1,4 +1,4 @@
-import type { RawFinding, Rule } from '../types';
+import { profileDisplayName, type RawFinding, type Rule } from '../types';
 import { describeCall, macroHover, macroRelated, ownershipOf, placed, rangeAt, throughMacro } from '../c/report';
 
 /**
@@ -41,7 +41,7 @@ const rule: Rule = {
             '',
             `- Allocated by \`${site.fn}()\`; already released on every path reaching this call.`,
             ...macroHover(ctx, ev.via, `the \`${ev.fn}()\` call`),
-            `- A second release corrupts the heap ("zend_mm_heap corrupted", a crash) under every runtime; profile \`${ctx.profile}\`.`,
+            `- A second release corrupts the heap ("zend_mm_heap corrupted", a crash) under every runtime; profile \`${profileDisplayName(ctx.profile)}\`.`,
             `- Set the pointer to NULL after releasing it if later code may release it again.`,
           ].join('\n'),
         });

@@ -1,4 +1,4 @@
-import type { Fix, RawFinding, Rule } from '../types';
+import { profileDisplayName, type Fix, type RawFinding, type Rule } from '../types';
 import { FAMILIES } from '../c/api';
 import { describeCall, macroHover, macroRelated, ownershipOf, placed, rangeAt, throughMacro } from '../c/report';
 import { DEALLOCATORS, type Family } from '../c/api';
@@ -68,7 +68,7 @@ const rule: Rule = {
             `- **Family:** ${fam.label}; its deallocator is \`${fam.release}()\`.`,
             ...macroHover(ctx, ev.via, `the \`${ev.fn}()\` call`),
             `- libc and the Zend memory manager keep separate heaps: releasing a block into the wrong one corrupts it (a crash, or "zend_mm_heap corrupted").`,
-            `- **Profile:** \`${ctx.profile}\` (a bug under every runtime).`,
+            `- **Profile:** \`${profileDisplayName(ctx.profile)}\` (a bug under every runtime).`,
           ].join('\n'),
           fixes: fixes.length ? fixes : undefined,
         });
