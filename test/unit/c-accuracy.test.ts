@@ -508,7 +508,7 @@ ruleTester(
         '    Z_ADDREF_P(zv);',
         '}',
       ),
-      errors: [{ message: ['Z_ADDREF_P(zv) takes a reference (refcount + 1) held by `zv` that is never released'] }],
+      errors: [{ message: ['Z_ADDREF_P(zv): the reference in `zv` is never released'] }],
     },
   ],
 );

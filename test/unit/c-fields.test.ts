@@ -50,7 +50,7 @@ describe('C struct fields: overwrites', () => {
     );
     const got = fieldFindings(code);
     assert.strictEqual(got.length, 1, JSON.stringify(got));
-    assert.ok(got[0].startsWith('16: `obj->name` is overwritten while it may still own a block (`obj->name = estrdup("x")` (My::__construct, line 10)'), got[0]);
+    assert.ok(got[0].startsWith('16: `obj->name` is overwritten while it may still own a block. `obj->name = estrdup("x")` (My::__construct, line 10)'), got[0]);
   });
 
   it('the constructor itself (set-up code) is not reported', () => {
@@ -257,7 +257,7 @@ describe('C struct fields: free handlers', () => {
     );
     const got = fieldFindings(code);
     assert.strictEqual(got.length, 1, JSON.stringify(got));
-    assert.ok(got[0].startsWith('19: `efree(stm)` releases the struct without releasing its field `stm->query`, which `stm->query = estrdup(query)` (stm_init, line 11)'), got[0]);
+    assert.ok(got[0].startsWith('19: `efree(stm)` releases the struct without releasing its field `stm->query`. `stm->query = estrdup(query)` (stm_init, line 11)'), got[0]);
     const f = runC(code, 'fpm', 'c-request-heap-leak').find((x) => x.message.includes('releases the struct'))!;
     assert.deepStrictEqual(f.related?.map((r) => r.range.start.line), [10]);
   });

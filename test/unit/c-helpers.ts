@@ -1,5 +1,6 @@
 // Helpers for the C rule tests: run the engine on a snippet, apply a fix.
 import * as assert from 'assert';
+import { assertShortLead } from './message-text';
 import { analyze, LineIndex, type Finding, type Fix, type Profile } from '../../server/src/engine';
 
 /** Analyses C source and returns the findings (asserting no rule threw). */
@@ -67,6 +68,7 @@ export function ruleTester(ruleId: string, valid: Array<{ name: string; code: st
       it(c.name, () => {
         const found = runC(c.code, c.profile ?? 'fpm', ruleId);
         assert.strictEqual(found.length, c.errors.length, `findings: ${JSON.stringify(found.map((f) => f.message), null, 1)}`);
+        for (const f of found) assertShortLead(f);
         c.errors.forEach((e, i) => {
           const f = found[i];
           for (const m of e.message) assert.ok(f.message.includes(m), `message ${JSON.stringify(f.message)} should contain ${JSON.stringify(m)}`);

@@ -218,7 +218,7 @@ ruleTester(
         '    return 0;',
         '}',
       ),
-      errors: [{ message: ['zend_call_method_with_0_params(…) takes a reference (refcount + 1) held by `rv` that is not released (zval_ptr_dtor) on the path through line 7'] }],
+      errors: [{ message: ['zend_call_method_with_0_params(…): the reference in `rv` is not released (zval_ptr_dtor) on the path through line 7'] }],
     },
     {
       name: 'the exception test after a call without nothingOnException (zval_try_get_string is tested for NULL instead)',
@@ -236,7 +236,7 @@ ruleTester(
         '    return 0;',
         '}',
       ),
-      errors: [{ message: ['held by `s` that is not released (zend_string_release) on the path through line 8'] }],
+      errors: [{ message: ['the reference in `s` is not released (zend_string_release) on the path through line 8'] }],
     },
   ],
 );

@@ -116,7 +116,7 @@ ruleTester(
         '    add_next_index_zval(return_value, &arr);',
         '}',
       ),
-      errors: [{ message: ['array_init(&arr) takes a reference (refcount + 1) held by `arr` that is not released (zval_ptr_dtor) on the path through line 6'] }],
+      errors: [{ message: ['array_init(&arr): the reference in `arr` is not released (zval_ptr_dtor) on the path through line 6'] }],
     },
     {
       name: "call_user_function's return value never released on success",
@@ -130,12 +130,12 @@ ruleTester(
         '    RETURN_TRUE;',
         '}',
       ),
-      errors: [{ message: ['call_user_function(…) takes a reference (refcount + 1) held by `retval` that is never released (zval_ptr_dtor)'] }],
+      errors: [{ message: ['call_user_function(…): the reference in `retval` is never released (zval_ptr_dtor)'] }],
     },
     {
       name: 'zval_get_string returns a reference to release',
       code: src('static void f(zval *zv)', '{', '    zend_string *s = zval_get_string(zv);', '    php_printf("%s", ZSTR_VAL(s));', '}'),
-      errors: [{ message: ['zval_get_string(zv) takes a reference (refcount + 1) held by `s` that is never released (zend_string_release)'] }],
+      errors: [{ message: ['zval_get_string(zv): the reference in `s` is never released (zend_string_release)'] }],
     },
   ],
 );
@@ -388,7 +388,7 @@ ruleTester(
         '    }',
         '}',
       ),
-      errors: [{ message: ['ZVAL_STRING(&fname, "name") takes a reference (refcount + 1) held by `fname` that is never released (zval_ptr_dtor)'] }],
+      errors: [{ message: ['ZVAL_STRING(&fname, "name"): the reference in `fname` is never released (zval_ptr_dtor)'] }],
     },
     {
       name: 'a helper reading the zval does not take it',
@@ -404,7 +404,7 @@ ruleTester(
         '    return peek(&rv);',
         '}',
       ),
-      errors: [{ message: ['held by `rv` that is never released (zval_ptr_dtor)'] }],
+      errors: [{ message: ['the reference in `rv` is never released (zval_ptr_dtor)'] }],
     },
     {
       name: 'zend_update_property adds its own reference: the local one is still to drop',
@@ -416,12 +416,12 @@ ruleTester(
         '    zend_update_property(NULL, obj, ZEND_STRL("items"), &arr);',
         '}',
       ),
-      errors: [{ message: ['array_init(&arr) takes a reference (refcount + 1) held by `arr` that is never released (zval_ptr_dtor)'] }],
+      errors: [{ message: ['array_init(&arr): the reference in `arr` is never released (zval_ptr_dtor)'] }],
     },
     {
       name: 'add_property_zval adds its own reference too',
       code: src('PHP_FUNCTION(a)', '{', '    zval arr;', '    array_init(&arr);', '    add_property_zval(return_value, "items", &arr);', '}'),
-      errors: [{ message: ['held by `arr` that is never released (zval_ptr_dtor)'] }],
+      errors: [{ message: ['the reference in `arr` is never released (zval_ptr_dtor)'] }],
     },
   ],
 );
@@ -521,17 +521,17 @@ ruleTester(
     {
       name: 'RETURN_FALSE over an array made in return_value',
       code: src('PHP_FUNCTION(a)', '{', '    array_init(return_value);', '    if (ZEND_NUM_ARGS()) {', '        RETURN_FALSE;', '    }', '}'),
-      errors: [{ message: ['array_init(return_value) takes a reference (refcount + 1) held by `return_value` that is not released (zval_ptr_dtor) before `return_value` is overwritten on line 5'] }],
+      errors: [{ message: ['array_init(return_value): the reference in `return_value` is not released (zval_ptr_dtor) before line 5 overwrites it'] }],
     },
     {
       name: 'ZVAL_UNDEF over an array made in a zval parameter',
       code: src('static void fill(zval *out, int bad)', '{', '    array_init(out);', '    if (bad) {', '        ZVAL_UNDEF(out);', '    }', '}'),
-      errors: [{ message: ['held by `out` that is not released (zval_ptr_dtor) before `out` is overwritten on line 5'] }],
+      errors: [{ message: ['the reference in `out` is not released (zval_ptr_dtor) before line 5 overwrites it'] }],
     },
     {
       name: 'ZVAL_NULL over a string in a local zval',
       code: src('static void f(void)', '{', '    zval v;', '    ZVAL_STRING(&v, "x");', '    ZVAL_NULL(&v);', '}'),
-      errors: [{ message: ['held by `v` that is not released (zval_ptr_dtor) before `v` is overwritten on line 5'] }],
+      errors: [{ message: ['the reference in `v` is not released (zval_ptr_dtor) before line 5 overwrites it'] }],
     },
   ],
 );

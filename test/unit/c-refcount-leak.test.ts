@@ -27,7 +27,7 @@ ruleTester(
       code: src('PHP_FUNCTION(a)', '{', '    zend_string *s = zend_string_copy(get_name());', '    php_printf("%s", ZSTR_VAL(s));', '    RETURN_TRUE;', '}'),
       errors: [
         {
-          message: ['zend_string_copy(get_name()) takes a reference (refcount + 1) held by `s` that is never released (zend_string_release)'],
+          message: ['zend_string_copy(get_name()): the reference in `s` is never released (zend_string_release)'],
           range: [2, 21, 2, 49],
           severity: 'information',
           fixes: {
@@ -53,7 +53,7 @@ ruleTester(
     {
       name: 'ZVAL_COPY then RETURN_ZVAL(&tmp, 1, 0) copies again',
       code: src('PHP_FUNCTION(a)', '{', '    zval tmp;', '    ZVAL_COPY(&tmp, get_zv());', '    RETURN_ZVAL(&tmp, 1, 0);', '}'),
-      errors: [{ message: ['ZVAL_COPY(&tmp, get_zv()) takes a reference', '`tmp`', 'zval_ptr_dtor'], relatedLines: [4] }],
+      errors: [{ message: ['ZVAL_COPY(&tmp, get_zv()): the reference', '`tmp`', 'zval_ptr_dtor'], relatedLines: [4] }],
     },
     {
       name: 'zend_string_dup not released on an early return',
@@ -91,7 +91,7 @@ ruleTester(
     {
       name: 'Z_ADDREF_P then RETURN_ZVAL(zv, 1, 0) (one reference too many)',
       code: src('PHP_FUNCTION(a)', '{', '    zval *zv = get_zv();', '    Z_ADDREF_P(zv);', '    RETURN_ZVAL(zv, 1, 0);', '}'),
-      errors: [{ message: ['Z_ADDREF_P(zv) takes a reference (refcount + 1) held by `zv`'] }],
+      errors: [{ message: ['Z_ADDREF_P(zv): the reference in `zv`'] }],
     },
   ],
 );

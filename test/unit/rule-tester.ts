@@ -2,6 +2,7 @@
 // exactly the listed findings (1-based line/column), and applying each
 // finding's first fix gives `output`.
 import * as assert from 'assert';
+import { assertShortLead } from './message-text';
 import { analyze, initEngine, LineIndex, type DocLanguage, type Finding, type Profile, type Rule, type TextEdit } from '../../server/src/engine';
 
 export interface ValidCase {
@@ -54,6 +55,7 @@ export function ruleTester(rule: Rule, cases: { valid: ValidCase[]; invalid: Inv
         const res = run(c);
         assert.deepStrictEqual(res.failures, []);
         assert.strictEqual(res.findings.length, c.errors.length, res.findings.map((f) => f.message).join('\n'));
+        for (const f of res.findings) assertShortLead(f);
         c.errors.forEach((e, j) => {
           const f = res.findings[j];
           assert.strictEqual(f.range.start.line + 1, e.line, `line of finding ${j + 1}`);

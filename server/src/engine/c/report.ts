@@ -162,7 +162,7 @@ function relatedMessage(p: LeakPoint, variable: string): string {
 function where(ctx: RuleContext, r: SiteReport, verb: string): string {
   const p = r.leaks[0];
   const line = line1(ctx, p.kind === 'end' ? p.node.endIndex - 1 : p.node.startIndex);
-  if (p.kind === 'overwrite') return `is not ${verb} before \`${r.site.variable}\` is overwritten on line ${line}`;
+  if (p.kind === 'overwrite') return `is not ${verb} before line ${line} overwrites it`;
   if (!r.handledSomewhere) return `is never ${verb}`;
   return `is not ${verb} on the path through line ${line}`;
 }
@@ -173,21 +173,21 @@ export function leakMessage(ctx: RuleContext, r: SiteReport): string {
   const through = throughMacro(site.via);
   if (site.global) {
     const size = site.sizeBytes ? ` ~${formatBytes(site.sizeBytes)}` : '';
-    return `\`${site.variable}\` = ${describeCall(site)}${through} stores process memory in the global \`${site.variable}\` on every call without freeing the block the previous call stored there (no \`if (${site.variable})\` check, no free before it): the worker grows by${size || ' one block'} per call that takes this path`;
+    return `\`${site.variable}\` = ${describeCall(site)}${through} overwrites the global \`${site.variable}\` on every call without freeing the previous block. No \`if (${site.variable})\` check or free before it: process memory, so the worker grows by${size || ' one block'} per call that takes this path`;
   }
   const verb = site.release ? `released (${site.release})` : fam.releasedVerb;
   const head = fam.refcount
-    ? `${describeCall(site)}${through} takes a reference (refcount + 1) held by \`${site.variable}\` that ${where(ctx, r, verb)}`
+    ? `${describeCall(site)}${through}: the reference in \`${site.variable}\` ${where(ctx, r, verb)}`
     : `\`${site.variable}\` = ${describeCall(site)}${through} ${where(ctx, r, verb)}`;
   const size = site.sizeBytes ? `~${formatBytes(site.sizeBytes)}` : undefined;
   if (fam.lifetime === 'process') {
     const growth = size ? `grows by ${size} on every call` : 'grows on every call';
-    return `${head}: process memory survives the request, so the worker ${growth}${r.handledSomewhere ? ' that takes this path' : ''}`;
+    return `${head}. Process memory survives the request, so the worker ${growth}${r.handledSomewhere ? ' that takes this path' : ''}.`;
   }
   if (ctx.profile === 'long-running') {
-    return `${head}: under a long-running runtime (${LONG_RUNNING}) the request never ends, so it leaks ${size ? size + ' ' : ''}on every call${r.handledSomewhere ? ' that takes this path' : ''}`;
+    return `${head}. Under a long-running runtime (${LONG_RUNNING}) the request never ends, so it leaks ${size ? size + ' ' : ''}on every call${r.handledSomewhere ? ' that takes this path' : ''}.`;
   }
-  return `${head}: the Zend memory manager frees it at the end of the request under php-fpm, but it leaks on every call in long-running runtimes (${LONG_RUNNING})`;
+  return `${head}. The Zend memory manager frees it at the end of the request under php-fpm, but it leaks on every call in long-running runtimes (${LONG_RUNNING}).`;
 }
 
 function lifetimeText(family: Family, profile: RuleContext['profile']): string {
@@ -393,13 +393,13 @@ export function fieldLeakMessage(ctx: RuleContext, l: FieldLeak): string {
   const release = fam.release;
   switch (l.kind) {
     case 'overwrite':
-      return `\`${l.access}\` is overwritten while it may still own a block (${ev} stores one there) and nothing on this path releases the old one first (\`${release}(${l.access})\` before the store): ${tail} it is replaced`;
+      return `\`${l.access}\` is overwritten while it may still own a block. ${ev} stores one there and nothing on this path releases the old one first (\`${release}(${l.access})\` before the store): ${tail} it is replaced.`;
     case 'null':
-      return `\`${l.access} = NULL\` drops the block the field may own (${ev} stores one there) without releasing it: ${tail} this path is taken`;
+      return `\`${l.access} = NULL\` drops the block the field may own without releasing it. ${ev} stores one there: ${tail} this path is taken.`;
     case 'destroyed':
-      return `\`${l.access}\` is set to NULL after zend_hash_destroy(), which empties the table but does not free the HashTable itself (${ev} allocates it; FREE_HASHTABLE or efree it before clearing the pointer): ${tail} this path is taken`;
+      return `\`${l.access}\` is set to NULL after zend_hash_destroy(), which does not free the HashTable itself. ${ev} allocates it; FREE_HASHTABLE or efree it before clearing the pointer: ${tail} this path is taken.`;
     default:
-      return `\`${oneLine(l.node.text)}\` releases the struct without releasing its field \`${l.access}\`, which ${ev} fills with a block that no other function releases: ${tail} the object is freed`;
+      return `\`${oneLine(l.node.text)}\` releases the struct without releasing its field \`${l.access}\`. ${ev} fills it with a block that no other function releases: ${tail} the object is freed.`;
   }
 }
 

@@ -56,7 +56,7 @@ const rule: Rule = {
         if (fix) fixes.push(fix);
         const allocLine = ctx.lines.positionAt(placed(site.call, site.via).startIndex).line + 1;
         out.push({
-          message: `\`${site.variable}\` comes from ${describeCall(site)}${throughMacro(site.via)} on line ${allocLine} (${fam.label}) but is released with ${ev.fn}()${throughMacro(ev.via)}: use ${fam.release}()`,
+          message: `\`${site.variable}\` comes from ${describeCall(site)}${throughMacro(site.via)} on line ${allocLine} but is released with ${ev.fn}()${throughMacro(ev.via)}: use ${fam.release}(). The block is ${fam.label}.`,
           range: rangeAt(ctx, ev.call, ev.via),
           related: [
             { range: rangeAt(ctx, site.call, site.via), message: `allocated here by ${site.fn}()${throughMacro(site.via)}` },
