@@ -241,7 +241,7 @@ ruleTester(
       code: src('static char *p;', 'PHP_FUNCTION(a)', '{', '    p = malloc(1 << 20);', '    memset(p, 0, 1 << 20);', '    RETURN_TRUE;', '}'),
       errors: [
         {
-          message: ['`p` = malloc(1 MB) overwrites the global `p` on every call without freeing', '~1 MB per call'],
+          message: ['`p` = malloc(1 MB) overwrites this global on every call without freeing', '~1 MB per call'],
           range: [3, 8, 3, 23],
           severity: 'error',
           relatedLines: [3],
@@ -251,7 +251,7 @@ ruleTester(
     {
       name: 'a static local overwritten with pemalloc(…, 1)',
       code: src('PHP_FUNCTION(a)', '{', '    static char *cache;', '    cache = pemalloc(32, 1);', '    RETURN_TRUE;', '}'),
-      errors: [{ message: ['global `cache`'] }],
+      errors: [{ message: ['`cache` = pemalloc(32 bytes) overwrites this global'] }],
     },
   ],
 );

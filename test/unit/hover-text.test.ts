@@ -99,7 +99,7 @@ describe('hover text', () => {
         const where = `${run.doc.path}:${pos.line + 1} (${run.profile})`;
         for (const l of bareHostLinks(md)) bad.push(`${where}: ${l}`);
         if (/php-fpm \(php-fpm/.test(md)) bad.push(`${where}: "php-fpm (php-fpm"`);
-        if (/\*\*Profile:\*\* `fpm`|profile `fpm`/.test(md)) bad.push(`${where}: profile named \`fpm\``);
+        if (/\*\*Profile:\*\* `fpm`|\*\*Profile: fpm\*\*|profile `fpm`/.test(md)) bad.push(`${where}: profile named \`fpm\``);
         if (run.profile === 'fpm' && hits.some((f) => f.ruleId.startsWith('c-')) && !/\*\*Profile:\*\* `php-fpm`|profile `php-fpm`/.test(md)) {
           bad.push(`${where}: a C finding's hover without the php-fpm profile`);
         }

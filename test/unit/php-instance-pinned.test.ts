@@ -126,7 +126,7 @@ ruleTester(
         ),
         errors: [
           { line: 5, column: 21, severity: 'warning', message: /only `__destruct` removes it/ },
-          { line: 13, column: 19, severity: 'warning', message: /`\$token->subscribe\(\)` keeps this `Combined` alive/ },
+          { line: 13, column: 19, severity: 'warning', message: /`\$token->subscribe\(\)` keeps every `Combined` alive/ },
         ],
       },
     ],

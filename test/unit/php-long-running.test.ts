@@ -103,7 +103,7 @@ ruleTester(
           '    }',
           '}',
         ),
-        errors: [{ line: 12, column: 9, endColumn: 26, message: /`Cache->data` is a property of a long-lived object \(`Cache` is a singleton: it keeps its instance in `Cache::\$instance`\).*parameter `\$key`/ }],
+        errors: [{ line: 12, column: 9, endColumn: 26, message: /`Cache->data`.* It is a property of a long-lived object \(`Cache` is a singleton: it keeps its instance in `Cache::\$instance`\).*parameter `\$key`/ }],
       },
       {
         name: 'a class registered as a container singleton in the same file',
@@ -266,7 +266,7 @@ describe('webman controllers: long-lived while `controller_reuse` is on (webman\
   it('invalid: an append to a controller property runs on every request of the action (no config: reuse is the default)', () => {
     const f = growthOf({ [path]: controller });
     assert.deepStrictEqual(f.map(([l, s]) => [l, s]), [[9, 'error']]);
-    assert.match(String(f[0][2]), /`StatsController->data` is a property of a long-lived object \(webman reuses controller instances/);
+    assert.match(String(f[0][2]), /`StatsController->data`.* It is a property of a long-lived object \(webman reuses controller instances/);
     // Single-file mode (no workspace) says the same.
     assert.deepStrictEqual(analyze({ path, text: controller, language: 'php' }, { profile: LR }, [growth]).findings.map((x) => x.range.start.line + 1), [9]);
   });
@@ -419,7 +419,7 @@ ruleTester(
         name: 'Laravel Event::listen inside a controller action',
         profile: LR,
         code: php('<?php', 'class TestController {', '    public function store($r) {', "        Event::listen(OrderShipped::class, fn ($e) => logger($e));", '    }', '}'),
-        errors: [{ line: 4, column: 9, endColumn: 66, severity: 'error', message: /`Event::listen\(\)` registers a listener on every request handled by the webman controller action `TestController::store\(\)`/ }],
+        errors: [{ line: 4, column: 9, endColumn: 66, severity: 'error', message: /`Event::listen\(\)` registers a listener on every request and nothing removes it\. It runs on every request handled by the webman controller action `TestController::store\(\)`/ }],
       },
       {
         name: '$server->on() inside the Swoole request callback, and register_shutdown_function per request',
@@ -435,7 +435,7 @@ ruleTester(
         ),
         errors: [
           { line: 3, column: 5, endColumn: 52, severity: 'error', message: /every request handled by the Swoole `on\('request'\)` callback/ },
-          { line: 5, column: 9, endColumn: 59, severity: 'warning', message: /register_shutdown_function\(\)` registers a listener from the Swoole/ },
+          { line: 5, column: 9, endColumn: 59, severity: 'warning', message: /register_shutdown_function\(\)` registers a listener on some requests and nothing removes it\. It runs from the Swoole/ },
         ],
       },
     ],
@@ -548,7 +548,7 @@ ruleTester(
           '    }',
           '}',
         ),
-        errors: [{ line: 5, column: 16, endColumn: 54, message: /buffered query.*kept in the long-lived `Repo::\$rows`.*MYSQLI_USE_RESULT/ }],
+        errors: [{ line: 5, column: 16, endColumn: 54, message: /buffers a whole result set.*into the long-lived `Repo::\$rows`\. Its rows are kept there.*MYSQLI_USE_RESULT/ }],
         output: php(
           '<?php',
           'class Repo {',
@@ -575,7 +575,7 @@ ruleTester(
           '    }',
           '}',
         ),
-        errors: [{ line: 5, column: 17, endColumn: 53, severity: 'warning', message: /`\$pdo->query\(\)`.*added to the long-lived `TestController::\$seen` \(line 7\)/ }],
+        errors: [{ line: 5, column: 17, endColumn: 53, severity: 'warning', message: /`\$pdo->query\(\)`.*into the long-lived `TestController::\$seen`\. Its rows are added there \(line 7\)/ }],
       },
       // What the old text matching got wrong: it skipped every query of a file whose text held
       // `MYSQL_ATTR_USE_BUFFERED_QUERY => false` anywhere, and guessed mysqli from receiver names only.

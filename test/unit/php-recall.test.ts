@@ -55,7 +55,7 @@ describe('php recall: a nested array grown by merge, spread, union or string con
       '}',
     );
     assert.deepStrictEqual(run(code), [[8, 'warning']]);
-    assert.match(messages(code)[0], /`ChromeLike::\$json` is a static property.*array_merge\(\) appends the new entries on every call/);
+    assert.match(messages(code)[0], /`ChromeLike::\$json`.* It is a static property.*array_merge\(\) appends the new entries on every call/);
     assert.match(hovers(code)[0], /`rows` is named like a list that gains an entry per event/);
   });
 
@@ -83,7 +83,7 @@ describe('php recall: a nested array grown by merge, spread, union or string con
     assert.match(m[0], /rebuilds the array with the old entries plus new ones/);
     assert.match(m[1], /`\+=` adds the right-hand side's new keys/);
     assert.match(m[2], /appends to the string on every call/);
-    assert.match(m[3], /`Store->x` is a property of a long-lived object.*array_merge\(\) appends the new entries/);
+    assert.match(m[3], /`Store->x`.* It is a property of a long-lived object.*array_merge\(\) appends the new entries/);
   });
 
   it('a merge into a nested array at a key from the client: the key is the evidence', () => {

@@ -127,9 +127,9 @@ ruleTester(
           '}',
         ),
         errors: [
-          { line: 6, column: 9, severity: 'warning', message: /`Tracer::\$stack` here is released on line 8 only on the normal path: `\$next\(\$req\)` \(line 7\) can throw/ },
-          { line: 12, column: 9, message: /the `return` on line 14 leaves without releasing it/ },
-          { line: 21, column: 13, message: /the `continue` on line 22 leaves/ },
+          { line: 6, column: 9, severity: 'warning', message: /`Tracer::\$stack` here is released \(line 8\) only on the normal path\. `\$next\(\$req\)` \(line 7\) can throw/ },
+          { line: 12, column: 9, message: /The `return` on line 14 leaves without releasing it/ },
+          { line: 21, column: 13, message: /The `continue` on line 22 leaves/ },
         ],
       },
       {
@@ -158,7 +158,7 @@ ruleTester(
           '}',
         ),
         errors: [
-          { line: 12, column: 9, message: /`Ctx` here is released on line 14 .*`\$this->dispatch\(\$req\)` \(line 13\) can throw/ },
+          { line: 12, column: 9, message: /`Ctx` here is released \(line 14\) .*`\$this->dispatch\(\$req\)` \(line 13\) can throw/ },
           { line: 17, column: 9, message: /`Handler->scopes`/ },
         ],
       },
@@ -181,7 +181,7 @@ ruleTester(
           '}',
         ),
         errors: [
-          { line: 4, column: 9, severity: 'warning', message: /`PHP's error-handler stack` here is released on line 6 only on the normal path: `\$cb\(\)` \(line 5\) can throw/ },
+          { line: 4, column: 9, severity: 'warning', message: /`PHP's error-handler stack` here is released \(line 6\) only on the normal path\. `\$cb\(\)` \(line 5\) can throw/ },
           { line: 10, column: 9, message: /`PHP's output-buffer stack`.*`include \$tpl` \(line 11\) can throw/ },
         ],
       },

@@ -51,8 +51,8 @@ ruleTester(
           '}',
         ),
         errors: [
-          { line: 10, column: 22, severity: 'warning', message: /`Middleware::history\(\)` keeps every request, response/ },
-          { line: 13, column: 39, message: /`new ArrayCache\(\)` keeps one entry per distinct key, with no limit/ },
+          { line: 10, column: 22, severity: 'warning', message: /`Middleware::history\(\)` grows with every request, without a limit\. It keeps every request, response/ },
+          { line: 13, column: 39, message: /`new ArrayCache\(\)` grows with every request, without a limit\. It keeps one entry per distinct key/ },
           { line: 13, column: 57 },
           { line: 14, column: 58, message: /`new TestHandler\(\)`/ },
         ],

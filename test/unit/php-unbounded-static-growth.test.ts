@@ -280,7 +280,7 @@ ruleTester(
           '    }',
           '}',
         ),
-        errors: [{ line: 5, column: 9, endLine: 5, endColumn: 24, message: '`UserController::$seen` is a static property', severity: 'error' }],
+        errors: [{ line: 5, column: 9, endLine: 5, endColumn: 24, message: '`UserController::$seen` (static property)', severity: 'error' }],
         output: php(
           '<?php',
           'class UserController {',
@@ -325,19 +325,19 @@ ruleTester(
         name: 'static local variable',
         profile: LR,
         code: php('<?php', 'function track($x) {', '    static $seen = [];', '    $seen[] = $x;', '}'),
-        errors: [{ line: 4, column: 5, endColumn: 12, message: '`$seen` is a static variable' }],
+        errors: [{ line: 4, column: 5, endColumn: 12, message: '`$seen` (static variable)' }],
       },
       {
         name: 'static local variable declared without a default (`static $cache;`)',
         profile: LR,
         code: php('<?php', 'function remember($v) {', '    static $cache;', '    $cache[microtime(true)] = $v;', '}'),
-        errors: [{ line: 4, column: 5, endColumn: 28, message: /`\$cache` is a static variable.*microtime/, severity: 'warning' }],
+        errors: [{ line: 4, column: 5, endColumn: 28, message: /`\$cache`.* It is a static variable.*microtime/, severity: 'warning' }],
       },
       {
         name: 'global keyword, in a route closure',
         profile: LR,
         code: php('<?php', "Route::get('/', function () {", '    global $log;', "    $log .= 'hit';", '});'),
-        errors: [{ line: 4, column: 5, endColumn: 9, message: /`\$log` is a global variable.*appends to the string/ }],
+        errors: [{ line: 4, column: 5, endColumn: 9, message: /`\$log`.* It is a global variable.*appends to the string/ }],
       },
       {
         name: '$GLOBALS keyed by a parameter',

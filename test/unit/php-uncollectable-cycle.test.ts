@@ -72,7 +72,7 @@ ruleTester(
           '}',
         ),
         errors: [
-          { line: 8, column: 9, severity: 'warning', message: /WeakMap entry's value holds its own key `\$t`/ },
+          { line: 8, column: 9, severity: 'warning', message: /WeakMap value holds its own key `\$t`/ },
           { line: 13, column: 9, severity: 'warning', message: /`\$this->meters`/ },
         ],
       },
@@ -97,7 +97,7 @@ ruleTester(
           '}',
         ),
         errors: [
-          { line: 11, column: 16, severity: 'warning', message: /stored inside the resource `\$this->reader`/ },
+          { line: 11, column: 16, severity: 'warning', message: /stored in the resource `\$this->reader`/ },
           { line: 14, column: 59, severity: 'warning', message: /bound to `\$this`/ },
         ],
       },

@@ -173,7 +173,7 @@ export function leakMessage(ctx: RuleContext, r: SiteReport): string {
   const through = throughMacro(site.via);
   if (site.global) {
     const size = site.sizeBytes ? ` ~${formatBytes(site.sizeBytes)}` : '';
-    return `\`${site.variable}\` = ${describeCall(site)}${through} overwrites the global \`${site.variable}\` on every call without freeing the previous block. No \`if (${site.variable})\` check or free before it: process memory, so the worker grows by${size || ' one block'} per call that takes this path`;
+    return `\`${site.variable}\` = ${describeCall(site)}${through} overwrites this global on every call without freeing the old block. No \`if (${site.variable})\` check or free before it: process memory, so the worker grows by${size || ' one block'} per call that takes this path`;
   }
   const verb = site.release ? `released (${site.release})` : fam.releasedVerb;
   const head = fam.refcount

@@ -93,14 +93,45 @@ function hoverOf(g: Growth, scope: FunctionScope, profile: RuleContext['profile'
     '',
     profile === 'long-running'
       ? '**Profile: long-running** (webman, Swoole, RoadRunner, Octane): one worker serves many requests, so the container grows until the worker is restarted.'
-      : '**Profile: fpm**: every request starts with fresh statics and globals, so this grows only within one request (this rule is off by default under fpm).',
+      : '**Profile: php-fpm**: every request starts with fresh statics and globals, so this grows only within one request (this rule is off by default under fpm).',
   ];
   return lines.join('\n');
 }
 
+/** The message's first sentence: which container grows, and how (the lifetime follows). */
+function growthLead(g: Growth): string {
+  const nested = g.access.keys.length > 1 ? ' (in a nested array)' : '';
+  switch (g.kind) {
+    case 'append':
+      return `gains an entry${nested} on every call, without a bound`;
+    case 'keyed':
+      return `gains an entry${nested} for every new key, and the keys look unbounded`;
+    case 'string':
+      return 'grows by a string append on every call, without a bound';
+    case 'push':
+      return `gains an entry from ${g.fn}() on every call, without a bound`;
+    case 'merge':
+      return `gains entries from ${g.fn}() on every call, without a bound`;
+    case 'union':
+      return 'gains keys from `+=` on every call, without a bound';
+    case 'spread':
+      return 'is rebuilt with more entries on every call, without a bound';
+  }
+}
+
+const SHORT_KIND: Record<Container['kind'], string> = {
+  'static-property': 'static property',
+  'static-local': 'static variable',
+  global: 'global variable',
+  'instance-property': 'long-lived object',
+  'loop-variable': 'worker-loop variable',
+  captured: 'captured by a request handler',
+};
+
 function messageOf(g: Growth, reach: Reach, weak: boolean): string {
   const c = g.access.container;
-  const base = `\`${c.display}\` ${lifetimeOf(c)}, and ${growthPhrase(g)}. Under a long-running runtime (webman, Swoole, RoadRunner, Octane) it grows until the worker is restarted.`;
+  const lead = `\`${c.display}\` (${SHORT_KIND[c.kind]}) ${growthLead(g)}.`;
+  const base = `${lead} It ${lifetimeOf(c)}, and ${growthPhrase(g)}. Under a long-running runtime (webman, Swoole, RoadRunner, Octane) it grows until the worker is restarted.`;
   if (reach.state === 'every') return `${base} It runs on every request handled by the ${reach.label}.`;
   if (reach.state === 'unreached') return `${base} (Not reached from a request entry point of the workspace.)`;
   if (weak) return `${base} (No request entry point in the workspace, and nothing shows that this runs per request: boot-time registration or a cache of names?)`;

@@ -72,7 +72,7 @@ export function checkRegistrations(ctx: RuleContext, kind: RegistrationKind): Ra
     const noun = kind === 'timer' ? 'timer' : 'listener';
     const when = reach.state === 'every' ? `on every request handled by the ${reach.label}` : `from the ${reach.label} (on some requests)`;
     out.push({
-      message: `\`${r.api}\` registers a ${noun} ${when}: ${r.what}, and nothing removes it. Under a long-running runtime they pile up until the worker is restarted.`,
+      message: `\`${r.api}\` registers a ${noun} ${reach.state === 'every' ? 'on every request' : 'on some requests'} and nothing removes it. It runs ${when}: ${r.what}. Under a long-running runtime they pile up until the worker is restarted.`,
       range,
       severity: ctx.profile === 'long-running' && reach.state === 'every' ? 'error' : undefined,
       hover: [

@@ -32,7 +32,7 @@ const rule: Rule = {
           edits: [{ range: ctx.lines.range(setting.valueStart, setting.valueEnd), newText: String(SUGGESTED_MAX_REQUESTS) }],
         };
         findings.push({
-          message: `pm.max_requests = 0: the workers of pool [${section.name}] are never recycled, so a per-request leak grows each worker until it is killed. Set a bound such as ${SUGGESTED_MAX_REQUESTS}.`,
+          message: `pm.max_requests = 0: the workers of pool [${section.name}] are never recycled. A per-request leak grows each worker until it is killed. Set a bound such as ${SUGGESTED_MAX_REQUESTS}.`,
           range: ctx.lines.range(setting.keyStart, setting.valueEnd),
           hover,
           fixes: [fix],
@@ -48,7 +48,7 @@ const rule: Rule = {
           edits: [{ range: ctx.lines.range(at, at), newText: `${eol}${indent}pm.max_requests = ${SUGGESTED_MAX_REQUESTS}` }],
         };
         findings.push({
-          message: `Pool [${section.name}] does not set pm.max_requests (default 0): its workers are never recycled, so a per-request leak grows each worker until it is killed. Set a bound such as ${SUGGESTED_MAX_REQUESTS}.`,
+          message: `Pool [${section.name}] does not set pm.max_requests (default 0): its workers are never recycled. A per-request leak grows each worker until it is killed. Set a bound such as ${SUGGESTED_MAX_REQUESTS}.`,
           range: ctx.lines.range(section.start, section.end),
           hover,
           fixes: [fix],

@@ -27,7 +27,7 @@ const rule: Rule = {
         });
       } else if (key === 'mysqlnd.fetch_data_copy' && iniOff(e.value)) {
         findings.push({
-          message: `${e.key} = ${e.value}: rows fetched from a buffered result reference the result buffer, which is freed only when the result and every row are gone. 1 copies the rows out so the buffer can go earlier: a lower peak for large results, at the cost of copying.`,
+          message: `${e.key} = ${e.value}: fetched rows keep the whole buffered result alive. The buffer is freed only when the result and every row are gone. 1 copies the rows out so the buffer can go earlier: a lower peak for large results, at the cost of copying.`,
           range: ctx.lines.range(e.keyStart, e.valueEnd),
           hover: keyDocMarkdown(keyDoc(key)!, e.value),
           severity: 'hint',

@@ -273,7 +273,7 @@ function check(ctx: RuleContext): RawFinding[] {
       const reach = reachAt(index, scope, o as OwnedNode, model);
       const c = acc.container;
       out.push({
-        message: `\`${q.api}\` runs a buffered query with no LIMIT in sight: the whole result set is held in memory, and its rows are ${appended ? 'added to' : 'kept in'} the long-lived \`${c.display}\` (line ${ctx.lines.positionAt(tspan.start).line + 1})${appended ? ', request after request' : ' until the next request replaces them'}. To bound it: ${q.hint}.${reach.state === 'unreached' ? ' (Not reached from a request entry point of the workspace.)' : ''}`,
+        message: `\`${q.api}\` buffers a whole result set (no LIMIT in sight) into the long-lived \`${c.display}\`. Its rows are ${appended ? 'added' : 'kept'} there (line ${ctx.lines.positionAt(tspan.start).line + 1})${appended ? ', request after request' : ' until the next request replaces them'}. To bound it: ${q.hint}.${reach.state === 'unreached' ? ' (Not reached from a request entry point of the workspace.)' : ''}`,
         range: ctx.lines.range(span.start, span.end),
         related: [{ range: ctx.lines.range(tspan.start, tspan.end), message: `the rows are kept in \`${c.display}\` here` }],
         fixes: q.fix ? [q.fix] : undefined,

@@ -19,8 +19,8 @@ function check(ctx: RuleContext): RawFinding[] {
     const cls = p.scope.cls?.name ?? 'this class';
     const dtor = p.removedOnlyBy && spanEnd(p.removedOnlyBy, text);
     const message = p.removedOnlyBy
-      ? `\`${p.api}\` keeps this \`${cls}\` alive (its callback holds ${p.holds}), and only \`__destruct\` removes it, which cannot run while it is registered: every instance stays until the worker exits.`
-      : `\`${p.api}\` in the constructor keeps every \`${cls}\` instance (its callback holds ${p.holds}) until the worker exits: shutdown functions cannot be removed.`;
+      ? `\`${p.api}\` keeps every \`${cls}\` alive until the worker exits. Its callback holds ${p.holds}, and only \`__destruct\` removes it, which cannot run while it is registered.`
+      : `\`${p.api}\` in the constructor keeps every \`${cls}\` instance until the worker exits. Its callback holds ${p.holds}, and shutdown functions cannot be removed.`;
     out.push({
       message,
       range: ctx.lines.range(s.start, s.end),

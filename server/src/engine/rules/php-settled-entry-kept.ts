@@ -16,7 +16,7 @@ function check(ctx: RuleContext): RawFinding[] {
     const a = spanWithoutSemicolon(e.added, ctx.doc.text);
     if (!s) continue;
     out.push({
-      message: `The entry of \`$this->${e.prop}\` is settled here (\`${e.method}()\`) but never removed, and nothing in the class removes entries: every finished one stays in the map.`,
+      message: `The entry of \`$this->${e.prop}\` is settled here (\`${e.method}()\`) but never removed. Nothing in the class removes entries: every finished one stays in the map.`,
       range: ctx.lines.range(s.start, s.end),
       related: a ? [{ range: ctx.lines.range(a.start, a.end), message: `entries of $this->${e.prop} are added here` }] : undefined,
       hover: [

@@ -38,7 +38,7 @@ function check(ctx: RuleContext): RawFinding[] {
     const word = u.exit.kind === 'exit' ? u.exit.word : 'throw';
     const exception = u.exit.kind === 'throw-call' || word === 'throw';
     out.push({
-      message: `The entry added to \`${u.display}\` here is released on line ${line(u.release)} only on the normal path: ${exit}${exception ? ' and nothing releases it then (no `finally`)' : ' without releasing it'}, so each such call leaves one entry behind.`,
+      message: `The entry added to \`${u.display}\` here is released (line ${line(u.release)}) only on the normal path. ${exit[0].toUpperCase()}${exit.slice(1)}${exception ? ' and nothing releases it then (no `finally`)' : ' without releasing it'}, so each such call leaves one entry behind.`,
       range: ctx.lines.range(s.start, s.end),
       // An exception path through an object whose lifetime is only inferred: a hint, not a warning.
       ...(exception && u.candidate && ctx.profile === 'long-running' ? { severity: 'information' as const } : {}),

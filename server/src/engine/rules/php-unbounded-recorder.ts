@@ -16,7 +16,7 @@ function check(ctx: RuleContext): RawFinding[] {
     const s = spanWithoutSemicolon(u.node, ctx.doc.text);
     if (!s) continue;
     out.push({
-      message: `\`${u.row.api}\` keeps ${u.row.keeps.split(';')[0]}, with no limit: in an object that lives for the worker it grows with every request.`,
+      message: `\`${u.row.api}\` grows with every request, without a limit. It keeps ${u.row.keeps.split(';')[0]}: in an object that lives for the worker it grows with every request.`,
       range: ctx.lines.range(s.start, s.end),
       hover: [
         `**Unbounded recorder** in \`${u.scope.displayName}\`: \`${u.row.api}\`.`,

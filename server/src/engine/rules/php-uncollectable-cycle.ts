@@ -17,7 +17,7 @@ function check(ctx: RuleContext): RawFinding[] {
     if (!s) continue;
     const decl = e.declared && spanEnd(e.declared, text);
     out.push({
-      message: `The WeakMap entry's value holds its own key \`$${e.key}\`, so the key is never freed and \`${e.container}\` keeps one entry per call (PHP before 8.3).`,
+      message: `\`${e.container}\` keeps one entry per call: the WeakMap value holds its own key \`$${e.key}\`. So the key is never freed (PHP before 8.3).`,
       range: ctx.lines.range(s.start, s.end),
       related: decl ? [{ range: ctx.lines.range(decl.start, decl.end), message: `\`${e.container}\` is a WeakMap` }] : undefined,
       hover: [
@@ -34,7 +34,7 @@ function check(ctx: RuleContext): RawFinding[] {
     if (!s) continue;
     const call = spanEnd(c.call, text);
     out.push({
-      message: `This closure is bound to \`$this\` and is stored inside the resource \`${c.resource}\` that the object owns (\`${c.api}()\`): a cycle the collector cannot see, so the object is never freed.`,
+      message: `This closure bound to \`$this\` is stored in the resource \`${c.resource}\`: the object is never freed. The object owns the resource (\`${c.api}()\`), a cycle the collector cannot see.`,
       range: ctx.lines.range(s.start, s.end),
       related: call && c.via ? [{ range: ctx.lines.range(call.start, call.end), message: `${c.via} is stored in ${c.resource} here` }] : undefined,
       hover: [

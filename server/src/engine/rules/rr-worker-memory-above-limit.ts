@@ -54,7 +54,7 @@ const rule: Rule = {
       if (!e || mb === undefined || mb <= 0 || mb < limitMb) continue;
       const suggested = Math.max(1, Math.floor(limitMb * 0.8));
       findings.push({
-        message: `${pool}.supervisor.max_worker_memory = ${mb} MB is not below PHP's memory_limit (${limit.value} = ${formatBytes(bytes)}, from ${limit.where}): a leak in PHP code hits memory_limit first and the worker dies with a fatal error mid-request instead of being recycled between jobs. Set it below memory_limit, e.g. ${suggested}.`,
+        message: `${pool}.supervisor.max_worker_memory = ${mb} MB is not below PHP's memory_limit (${limit.value}). memory_limit = ${formatBytes(bytes)} comes from ${limit.where}: a leak in PHP code hits memory_limit first and the worker dies with a fatal error mid-request instead of being recycled between jobs. Set it below memory_limit, e.g. ${suggested}.`,
         range: ctx.lines.range(e.keyStart, e.valueEnd),
         hover: keyDocMarkdown(rrKeyDoc('supervisor.max_worker_memory')!, String(e.valueText ?? mb)),
         related: limit.related ? [limit.related] : undefined,

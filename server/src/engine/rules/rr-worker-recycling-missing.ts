@@ -57,7 +57,7 @@ const rule: Rule = {
       const { bounded, zeroMaxJobs } = poolBound(y, pool);
       if (bounded) continue;
       const poolEntry = y.get(pool);
-      const message = `RoadRunner's ${pool} never recycles its PHP workers: no max_jobs, supervisor.max_worker_memory or supervisor.ttl. Every request runs in the same PHP process, so a leak grows each worker until it is killed. Set max_jobs (e.g. ${SUGGESTED_MAX_JOBS}) or supervisor.max_worker_memory.`;
+      const message = `RoadRunner's ${pool} never recycles its PHP workers. It sets no max_jobs, supervisor.max_worker_memory or supervisor.ttl. Every request runs in the same PHP process, so a leak grows each worker until it is killed. Set max_jobs (e.g. ${SUGGESTED_MAX_JOBS}) or supervisor.max_worker_memory.`;
       if (zeroMaxJobs) {
         findings.push({
           message: `max_jobs: 0 — ${message}`,

@@ -23,8 +23,8 @@ const rule: Rule = {
       if (st.state !== 'set' || !st.value?.loc) return findings;
       findings.push({
         message: hyperf.coroutine
-          ? "max_request has no effect here: Hyperf's CoroutineServer runs in one process without Swoole's manager, so no worker is ever recycled. Bound a leak another way (a process supervisor restarting on memory, or fixing the leak)."
-          : "max_request with 'mode' => SWOOLE_BASE: workers hold the connections themselves, so a recycle closes every connection of that worker (Swoole 1.x-4.x documents the setting as ineffective in BASE mode). Use SWOOLE_PROCESS if recycling is the leak bound you rely on.",
+          ? "max_request has no effect here: no worker is ever recycled. Hyperf's CoroutineServer runs in one process without Swoole's manager. Bound a leak another way (a process supervisor restarting on memory, or fixing the leak)."
+          : "max_request with 'mode' => SWOOLE_BASE: a recycle closes every connection of that worker. Workers hold the connections themselves (Swoole 1.x-4.x documents the setting as ineffective in BASE mode). Use SWOOLE_PROCESS if recycling is the leak bound you rely on.",
         range: ctx.lines.range(st.value.loc.start.offset, st.value.loc.end.offset),
         hover,
         ...(hyperf.coroutine ? {} : { severity: 'information' as const }),
@@ -38,8 +38,8 @@ const rule: Rule = {
         if (st.state !== 'set' || !st.value?.loc) continue;
         findings.push({
           message: s.coroutine
-            ? `max_request has no effect on ${s.className}: a coroutine server is one process with no manager, so no worker is ever recycled. Bound a leak another way (a supervisor that restarts the process on memory, or fix the leak).`
-            : `max_request on a SWOOLE_BASE server: workers hold the connections themselves, so a recycle closes every connection of that worker (Swoole 1.x-4.x documents the setting as ineffective in BASE mode). Use SWOOLE_PROCESS if recycling is the leak bound you rely on.`,
+            ? `max_request has no effect on ${s.className}: no worker is ever recycled. A coroutine server is one process with no manager. Bound a leak another way (a supervisor that restarts the process on memory, or fix the leak).`
+            : `max_request on a SWOOLE_BASE server: a recycle closes every connection of that worker. Workers hold the connections themselves (Swoole 1.x-4.x documents the setting as ineffective in BASE mode). Use SWOOLE_PROCESS if recycling is the leak bound you rely on.`,
           range: ctx.lines.range(st.value.loc.start.offset, st.value.loc.end.offset),
           hover,
           // BASE mode: documented as ineffective up to Swoole 4, a connection-dropping restart after.

@@ -43,8 +43,8 @@ const rule: Rule = {
       findings.push({
         message:
           st.state === 'zero'
-            ? `max_request = 0 in Hyperf's server settings: workers are never recycled, so a leak grows each worker until it is killed. Set a bound such as ${SUGGESTED_MAX_REQUEST}.`
-            : `Hyperf's server 'settings' have no max_request (Swoole's default 0: never recycle): a leak grows each worker until it is killed. Add Constant::OPTION_MAX_REQUEST / 'max_request' (the skeleton sets 100000).`,
+            ? `max_request = 0 in Hyperf's server settings: workers are never recycled. A leak grows each worker until it is killed. Set a bound such as ${SUGGESTED_MAX_REQUEST}.`
+            : `Hyperf's server 'settings' have no max_request (Swoole's default 0: never recycle). A leak grows each worker until it is killed. Add Constant::OPTION_MAX_REQUEST / 'max_request' (the skeleton sets 100000).`,
         range: st.value ? nodeRange(ctx, st.value) : nodeRange(ctx, hyperf.settings.key),
         hover,
         fixes: st.value ? zeroFix(ctx, st.value) : addFix(ctx, hyperf.settings.arr),
@@ -58,7 +58,7 @@ const rule: Rule = {
       const zero = states.filter((x) => x.state === 'zero').pop();
       if (zero?.value) {
         findings.push({
-          message: `max_request = 0: the workers of this ${s.className} are never recycled, so a leak grows each worker until it is killed. Set a bound such as ${SUGGESTED_MAX_REQUEST}.`,
+          message: `max_request = 0: the workers of this ${s.className} are never recycled. A leak grows each worker until it is killed. Set a bound such as ${SUGGESTED_MAX_REQUEST}.`,
           range: nodeRange(ctx, zero.value),
           hover,
           fixes: zeroFix(ctx, zero.value),

@@ -25,7 +25,7 @@ const rule: Rule = {
     if (!w.monitor) {
       return [
         {
-          message: "webman's config/process.php has no monitor process: nothing restarts a worker whose memory grows, so a leak grows each worker until it is killed. Restore the 'monitor' entry (handler process\\Monitor::class) from the webman skeleton.",
+          message: "webman's config/process.php has no monitor process: nothing restarts a growing worker. A leak grows each worker until it is killed. Restore the 'monitor' entry (handler process\\Monitor::class) from the webman skeleton.",
           range: ctx.lines.range(w.ret.loc!.start.offset, w.ret.loc!.start.offset + 'return'.length),
           hover,
         },
@@ -35,7 +35,7 @@ const rule: Rule = {
     if (en && literal(en.value) === false) {
       return [
         {
-          message: "'enable_memory_monitor' => false: webman's monitor no longer restarts a worker whose memory nears memory_limit, so a leak grows each worker until it is killed.",
+          message: "'enable_memory_monitor' => false: webman's monitor no longer restarts a worker near memory_limit. A leak grows each worker until it is killed.",
           range: range(ctx, en.entry),
           hover,
           fixes: [{ title: "Turn the memory monitor on ('enable_memory_monitor' => true)", isPreferred: true, edits: [{ range: range(ctx, en.value), newText: 'true' }] }],
