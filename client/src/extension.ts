@@ -123,10 +123,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<PhpLea
         try {
           const params: ScanWorkspaceParams = { workDoneToken };
           const result = await c.sendRequest<ScanWorkspaceResult>(ScanWorkspaceRequest, params, token);
-          output.appendLine(
-            `Scan ${result.cancelled ? 'cancelled' : 'finished'}: ${result.files} files, ${result.findings} findings, ${result.skipped.length} skipped.`,
+          // The server logs the one "scan finished" line (and each skipped file) to this output
+          // channel; the user gets the summary as a notification.
+          void vscode.window.showInformationMessage(
+            `PHP Leak: scan ${result.cancelled ? 'cancelled' : 'finished'}: ${result.files} files, ${result.findings} findings, ${result.skipped.length} skipped.`,
           );
-          for (const s of result.skipped) output.appendLine(`  skipped ${s.path}: ${s.reason}`);
           return result;
         } finally {
           sub.dispose();

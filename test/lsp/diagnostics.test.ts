@@ -200,6 +200,9 @@ describe('LSP server over stdio (dist/server.js --stdio)', function () {
     const msg = await client.waitForNotification('window/showMessage', (p) => /phpLeak\.runtime/.test(p.message));
     assert.equal(msg.type, Warning);
     assert.match(msg.message, /42/);
+    // The output line is a warning too (window/logMessage type 2), not an [info] line.
+    const logged = await client.waitForNotification('window/logMessage', (p) => /settings: phpLeak\.runtime/.test(p.message));
+    assert.equal(logged.type, 2, JSON.stringify(logged));
     const pub = await client.waitForDiagnostics(uri, (p) => p.version === 1);
     assert.equal(byRule(pub.diagnostics, PROCESS_RULE)[0]?.severity, Error_, JSON.stringify(pub.diagnostics));
     assert.equal(byRule(pub.diagnostics, REQUEST_RULE, LEAKY.emalloc.line - 1)[0]?.severity, Information, 'runtime fell back to auto (php-fpm)');

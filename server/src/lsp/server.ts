@@ -106,6 +106,8 @@ export function startServer(connection: Connection): void {
 
   const log = (msg: string) => connection.console.log(msg);
   const logError = (msg: string) => connection.console.error(msg);
+  /** A problem the user should fix (a bad setting): a warning in the output, not an [info] line. */
+  const logWarning = (msg: string) => connection.console.warn(msg);
 
   // ---------- settings ----------
 
@@ -114,7 +116,7 @@ export function startServer(connection: Connection): void {
     const fresh = problems.filter((p) => !reportedProblems.has(p));
     for (const p of fresh) reportedProblems.add(p);
     if (fresh.length) {
-      for (const p of fresh) log(`settings: ${p}`);
+      for (const p of fresh) logWarning(`settings: ${p}`);
       // A window/showMessage notification, not showWarningMessage (a window/showMessageRequest):
       // some clients (Neovim) block on a request until the user answers it.
       void connection.sendNotification('window/showMessage', { type: 2 /* Warning */, message: `PHP Leak Diagnostics: ${fresh.join('; ')}` });
