@@ -153,7 +153,7 @@ ruleTester(
     {
       name: 'a plain C function whose callers are unknown is checked too',
       code: src('void exported_helper(void)', '{', '    char *p = malloc(10);', '}'),
-      errors: [{ message: ['`p` = malloc(10 bytes) is never freed. Process memory survives the request, so the worker grows by ~10 bytes on every call'] }],
+      errors: [{ message: ['`p` = malloc(10 bytes) is never freed. The worker grows by ~10 bytes on every call'] }],
     },
     {
       name: 'a helper called from MINIT and from request code is request code',
@@ -172,12 +172,12 @@ ruleTester(
         '    fill();',
         '}',
       ),
-      errors: [{ message: ['`p` = malloc(10 bytes) is never freed. Process memory survives the request, so the worker grows by ~10 bytes on every call'] }],
+      errors: [{ message: ['`p` = malloc(10 bytes) is never freed. The worker grows by ~10 bytes on every call'] }],
     },
     {
       name: 'a handler macro the API table does not list (PS_READ_FUNC) is request code',
       code: src('PS_READ_FUNC(mine)', '{', '    char *p = malloc(10);', '    return SUCCESS;', '}'),
-      errors: [{ message: ['`p` = malloc(10 bytes) is never freed. Process memory survives the request, so the worker grows by ~10 bytes on every call'] }],
+      errors: [{ message: ['`p` = malloc(10 bytes) is never freed. The worker grows by ~10 bytes on every call'] }],
     },
     {
       name: 'PHP 5 thread-safety macros do not hide the function (TSRMLS_CC, TSRMLS_DC)',
@@ -196,7 +196,7 @@ ruleTester(
         '    h(n TSRMLS_CC);',
         '}',
       ),
-      errors: [{ message: ['`p` = malloc(n) is not freed on the path through line 4. Process memory survives the request, so the worker grows on every call that takes this path'] }],
+      errors: [{ message: ['`p` = malloc(n) is not freed on the path through line 4. The worker grows on every call that takes this path'] }],
     },
     {
       name: 'braces that balance only per configuration: the PHP 8 branch is analysed',
@@ -214,7 +214,7 @@ ruleTester(
         '    free(p);',
         '}',
       ),
-      errors: [{ message: ['`p` = malloc(10 bytes) is not freed on the path through line 9. Process memory survives the request, so the worker grows by ~10 bytes on every call that takes this path'] }],
+      errors: [{ message: ['`p` = malloc(10 bytes) is not freed on the path through line 9. The worker grows by ~10 bytes on every call that takes this path'] }],
     },
     {
       name: 'the seed leak_malloc under long-running: only the free is offered (emalloc would still leak there)',
@@ -228,7 +228,7 @@ ruleTester(
       errors: [
         {
           message: [
-            '`foo` = malloc(2 MB) is never freed. Process memory survives the request, so the worker grows by ~2 MB on every call',
+            '`foo` = malloc(2 MB) is never freed. The worker grows by ~2 MB on every call',
           ],
           range: [2, 16, 2, 39],
           severity: 'error',

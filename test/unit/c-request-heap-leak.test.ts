@@ -177,7 +177,7 @@ ruleTester(
       errors: [
         {
           message: [
-            '`foo` = emalloc(2 MB) is never efree()d. The Zend memory manager frees it at the end of the request under php-fpm, but it leaks on every call in long-running runtimes (Swoole, webman, RoadRunner, Octane)',
+            '`foo` = emalloc(2 MB) is never efree()d. Freed at request end under php-fpm; it leaks on every call under a long-running runtime.',
           ],
           range: [4, 16, 4, 40],
           severity: 'information',
@@ -206,7 +206,7 @@ ruleTester(
       profile: 'long-running',
       errors: [
         {
-          message: ['is never efree()d. Under a long-running runtime', 'the request never ends, so it leaks ~2 MB on every call'],
+          message: ['is never efree()d. It leaks ~2 MB on every call under a long-running runtime.'],
           severity: 'error',
         },
       ],

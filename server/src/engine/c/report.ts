@@ -182,12 +182,13 @@ export function leakMessage(ctx: RuleContext, r: SiteReport): string {
   const size = site.sizeBytes ? `~${formatBytes(site.sizeBytes)}` : undefined;
   if (fam.lifetime === 'process') {
     const growth = size ? `grows by ${size} on every call` : 'grows on every call';
-    return `${head}. Process memory survives the request, so the worker ${growth}${r.handledSomewhere ? ' that takes this path' : ''}.`;
+    // The lifetime (why process memory outlives the request) is the hover's Lifetime line.
+    return `${head}. The worker ${growth}${r.handledSomewhere ? ' that takes this path' : ''}.`;
   }
   if (ctx.profile === 'long-running') {
-    return `${head}. Under a long-running runtime (${LONG_RUNNING}) the request never ends, so it leaks ${size ? size + ' ' : ''}on every call${r.handledSomewhere ? ' that takes this path' : ''}.`;
+    return `${head}. It leaks ${size ? size + ' ' : ''}on every call${r.handledSomewhere ? ' that takes this path' : ''} under a long-running runtime.`;
   }
-  return `${head}. The Zend memory manager frees it at the end of the request under php-fpm, but it leaks on every call in long-running runtimes (${LONG_RUNNING}).`;
+  return `${head}. Freed at request end under php-fpm; it leaks on every call under a long-running runtime.`;
 }
 
 function lifetimeText(family: Family, profile: RuleContext['profile']): string {
