@@ -1,5 +1,6 @@
-import * as fs from 'fs';
 import * as path from 'path';
+import { tryReadFileSync } from './fileDoor';
+import { decodeText } from './scan';
 import { forEachChild, parsePhp, type PhpNode } from './php/parse';
 import { PROFILES, type Profile, type ProfileSetting, type WorkspaceView } from './types';
 
@@ -35,15 +36,16 @@ const LONG_RUNNING_PACKAGES: Array<[RegExp, string]> = [
 
 type ReadFile = (file: string) => string | undefined;
 
-const defaultRead: ReadFile = (file) => {
-  try {
-    const st = fs.statSync(file);
-    if (!st.isFile() || st.size > 8 * 1024 * 1024) return undefined;
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-};
+/** Profile files are small: a composer.lock over 8 MiB is not read. */
+const PROFILE_FILE_MAX = 8 * 1024 * 1024;
+
+/** Reads through the file door: no link followed, regular files only, capped on the read, inside `root`. */
+const doorRead =
+  (root: string | undefined): ReadFile =>
+  (file) => {
+    const buf = tryReadFileSync(file, { maxBytes: PROFILE_FILE_MAX, root });
+    return buf === undefined ? undefined : decodeText(buf);
+  };
 
 /** At most this many PHP files are looked at for code signals (per workspace folder). */
 export const MAX_SIGNAL_FILES = 2000;
@@ -168,9 +170,10 @@ export function detectProfile(
   setting: ProfileSetting,
   dir: string | undefined,
   stopDir?: string,
-  read: ReadFile = defaultRead,
+  readFile?: ReadFile,
   workspace?: WorkspaceView,
 ): ProfileDecision {
+  const read = readFile ?? doorRead(stopDir);
   const named = PROFILES.find((p) => p === setting);
   if (named) return { profile: named, reason: 'set by phpLeak.runtime' };
   const composer = dir ? nearestComposer(dir, stopDir, read) : undefined;

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import picomatch from 'picomatch';
+import { kindOf, readFileSafe, readFileSyncSafe } from './fileDoor';
 import { languageOf } from './language';
 import type { DocLanguage } from './types';
 
@@ -123,49 +124,23 @@ export async function* walkFiles(root: string, opts: WalkOptions): AsyncGenerato
 
 /**
  * Reads a file as text. Invalid UTF-8 is decoded with replacement characters, a BOM is dropped.
- * Only a regular file is read (opened non-blocking, checked on the open handle, so a file
- * replaced by a FIFO since it was listed cannot block the read); with `maxBytes`, a file
- * that grew past it since it was listed is refused. Throws an Error whose message is the reason.
+ * Read through the file door (fileDoor.ts): no symbolic link followed, regular files only
+ * (opened non-blocking and checked on the descriptor, so a file replaced by a FIFO or a link
+ * since it was listed cannot block or escape the read), at most `maxBytes` read whatever stat
+ * says, and inside `root` when given. Throws an Error whose message is the reason.
  */
-export async function readText(file: string, maxBytes = Infinity): Promise<string> {
-  return decodeText(await readBytes(file, maxBytes));
+export async function readText(file: string, maxBytes = Infinity, root?: string | readonly string[]): Promise<string> {
+  return decodeText(await readBytes(file, maxBytes, root));
 }
 
-const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
-
 /** A regular file's bytes (see readText): throws an Error naming the reason otherwise. */
-export async function readBytes(file: string, maxBytes = Infinity): Promise<Buffer> {
-  const handle = await fs.promises.open(file, OPEN_FLAGS);
-  try {
-    const st = await handle.stat();
-    if (!st.isFile()) throw new Error(`not a regular file (${kindOf(st)})`);
-    if (st.size > maxBytes) throw new Error(`larger than the maximum file size (${st.size} > ${maxBytes} bytes)`);
-    return await handle.readFile();
-  } finally {
-    await handle.close();
-  }
+export async function readBytes(file: string, maxBytes = Infinity, root?: string | readonly string[]): Promise<Buffer> {
+  return readFileSafe(file, { maxBytes, root });
 }
 
 /** readBytes' synchronous twin. */
-export function readBytesSync(file: string, maxBytes = Infinity): Buffer {
-  const fd = fs.openSync(file, OPEN_FLAGS);
-  try {
-    const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw new Error(`not a regular file (${kindOf(st)})`);
-    if (st.size > maxBytes) throw new Error(`larger than the maximum file size (${st.size} > ${maxBytes} bytes)`);
-    return fs.readFileSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function kindOf(st: fs.Stats): string {
-  if (st.isDirectory()) return 'a folder';
-  if (st.isSymbolicLink()) return 'a symbolic link';
-  if (st.isFIFO()) return 'a FIFO';
-  if (st.isSocket()) return 'a socket';
-  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
-  return 'not a file';
+export function readBytesSync(file: string, maxBytes = Infinity, root?: string | readonly string[]): Buffer {
+  return readFileSyncSafe(file, { maxBytes, root });
 }
 
 function direntKind(ent: fs.Dirent): string {

@@ -50,8 +50,8 @@ export class DiskWorkspace implements WorkspaceView {
     if (this.texts.has(file)) return this.texts.get(file);
     let text: string | undefined;
     try {
-      // Regular files only, opened non-blocking: a FIFO must not hang the server.
-      text = decodeText(readBytesSync(file, this.opts.maxFileSize));
+      // Through the file door: no link followed, regular files only (a FIFO must not hang the server), capped, inside the roots.
+      text = decodeText(readBytesSync(file, this.opts.maxFileSize, this.opts.roots));
     } catch {
       text = undefined;
     }

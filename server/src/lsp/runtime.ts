@@ -3,7 +3,8 @@
 // runtime finding confirms says so in its message and related information. They follow the
 // edits of the document (anchored to the text of their lines, server/src/runtime/anchor.ts);
 // one whose line was edited or deleted is dropped and a note says so.
-import * as fs from 'fs';
+import { tryReadFileSync, type DoorOptions } from '../engine/fileDoor';
+import { decodeText } from '../engine/scan';
 import { URI } from 'vscode-uri';
 import type { Finding, Profile, RelatedInfo, SeveritySetting } from '../engine/types';
 import { anchorAt, moveRange, reanchor, splitLines, type LineAnchor } from '../runtime/anchor';
@@ -206,20 +207,21 @@ function isFinding(f: unknown): f is Finding {
 }
 
 /** The document's text: the editor's when open, else the disk's. */
-export function textOf(uri: string, openText: (uri: string) => string | undefined): string | undefined {
+export function textOf(uri: string, openText: (uri: string) => string | undefined, door?: DoorOptions): string | undefined {
   const t = openText(uri);
-  return t !== undefined ? t : diskText(uri);
+  return t !== undefined ? t : diskText(uri, door);
 }
 
-/** The file's text on disk (undefined for another scheme or an unreadable file). */
-export function diskText(uri: string): string | undefined {
+/**
+ * The file's text on disk (undefined for another scheme or an unreadable file), read through the
+ * file door: no link followed, regular files only (a FIFO named by a report must not hang the
+ * server), capped on the read, inside `door.root` when given.
+ */
+export function diskText(uri: string, door?: DoorOptions): string | undefined {
   const p = fsPathOf(uri);
   if (!p) return undefined;
-  try {
-    return fs.readFileSync(p, 'utf8');
-  } catch {
-    return undefined;
-  }
+  const buf = tryReadFileSync(p, door);
+  return buf === undefined ? undefined : decodeText(buf);
 }
 
 /**

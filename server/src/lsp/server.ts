@@ -60,6 +60,8 @@ import { scanWithPool, type ScanTarget } from '../scanpool/scan';
 
 const SOURCE = 'php-leak';
 const DEBOUNCE_MS = 200;
+/** The most of a file a runtime report's findings are anchored on (read through the file door). */
+const RUNTIME_TEXT_MAX = 16 * 1024 * 1024;
 /** A workspace scan with fewer files to analyse than this runs in this thread (starting workers costs more). */
 const MIN_FILES_FOR_WORKERS = 16;
 /** Scan workers stop after this long without work (their memory goes back). */
@@ -215,7 +217,7 @@ export function startServer(connection: Connection): void {
   let lastProfile: ProfileDecision | undefined;
 
   function publish(uri: string, state: DocState | undefined): void {
-    const text = () => textOf(uri, (u) => documents.get(u)?.getText());
+    const text = () => textOf(uri, (u) => documents.get(u)?.getText(), { root: workspaceFolders, maxBytes: RUNTIME_TEXT_MAX });
     const runtime = runtimeFindings.get(uri, text, state?.profile.profile, state?.rules); // moved to where their lines are now; stale ones as notes
     const findings = [...mergeRuntimeFindings(state?.findings ?? [], runtime.findings, fsPathOf(uri), text), ...runtime.notes];
     const diagnostics = findings.map((f) => toDiagnostic(f, uri));
@@ -426,7 +428,7 @@ export function startServer(connection: Connection): void {
     if (!fsPath) return;
     try {
       const settings = await getSettings(uri);
-      const text = await readText(fsPath, settings.maxFileSize);
+      const text = await readText(fsPath, settings.maxFileSize, workspaceFolders);
       const state = analyzeText(uri, fsPath, text, undefined, settings);
       if (documents.get(uri)) return; // reopened meanwhile
       if (state) scanned.set(uri, state);
@@ -514,7 +516,13 @@ export function startServer(connection: Connection): void {
 
   connection.onNotification(RuntimeFindingsNotification, (params: RuntimeFindingsParams) => {
     // Anchored on the disk's text (what the run saw), then moved to the editor's.
-    const changed = runtimeFindings.set(params, diskText, (u) => textOf(u, (x) => documents.get(x)?.getText()));
+    // Through the file door, inside the workspace folders: a report naming a FIFO, a device or an outside file is not read.
+    const door = { root: workspaceFolders, maxBytes: RUNTIME_TEXT_MAX };
+    const changed = runtimeFindings.set(
+      params,
+      (u) => diskText(u, door),
+      (u) => textOf(u, (x) => documents.get(x)?.getText(), door),
+    );
     for (const uri of changed) publish(uri, open.get(uri) ?? scanned.get(uri));
     if (changed.length && lastProfile) sendStatus(undefined, lastProfile);
   });

@@ -4,6 +4,8 @@
 // under the root counts: /tmp/build/ext/memory.c -> <root>/ext/memory.c or <root>/memory.c.
 import * as fs from 'fs';
 import * as path from 'path';
+import { admits, tryReadFileSync } from '../engine/fileDoor';
+import { decodeText } from '../engine/scan';
 
 const SKIP = new Set(['.git', 'node_modules', 'vendor', '.libs', 'autom4te.cache']);
 const SOURCE_EXT = /\.(c|h|cc|cpp|cxx|hpp)$/i;
@@ -50,7 +52,7 @@ export class SourceIndex {
     const abs = path.isAbsolute(norm) ? path.normalize(norm) : undefined;
     if (abs) {
       const rel = path.relative(this.root, abs);
-      if (!rel.startsWith('..') && !path.isAbsolute(rel) && SOURCE_EXT.test(abs) && fs.existsSync(abs)) return abs;
+      if (!rel.startsWith('..') && !path.isAbsolute(rel) && SOURCE_EXT.test(abs) && admits(abs, { root: this.root })) return abs;
     }
     const parts = norm.split('/').filter((p) => p && p !== '.');
     const base = parts[parts.length - 1];
@@ -88,10 +90,10 @@ export function lineRange(file: string, line1: number, readText: (f: string) => 
   return { start: { line, character: first < 0 ? 0 : first }, end: { line, character: Math.max(trimmedEnd, first < 0 ? 0 : first) } };
 }
 
+/** Sources named by a report are read through the file door: no link, regular files only, at most 16 MiB. */
+const SOURCE_MAX_BYTES = 16 * 1024 * 1024;
+
 function defaultRead(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
+  const buf = tryReadFileSync(file, { maxBytes: SOURCE_MAX_BYTES });
+  return buf === undefined ? undefined : decodeText(buf);
 }

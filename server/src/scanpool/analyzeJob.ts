@@ -30,7 +30,7 @@ export class JobRunner {
   run(job: ScanJob): JobResult {
     let buf: Buffer;
     try {
-      buf = readBytesSync(job.file); // regular files only: a FIFO must not block the worker
+      buf = readBytesSync(job.file, job.spec.maxFileSize); // the file door: no link, regular files only (a FIFO must not block the worker), capped on the read
     } catch (e) {
       return { id: job.id, lines: 0, error: e instanceof Error ? e.message : String(e) };
     }

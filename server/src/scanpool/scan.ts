@@ -116,7 +116,7 @@ export async function scanWithPool(o: PooledScanOptions): Promise<PooledScanSumm
     while (next < entries.length && !cancelled()) {
       const e = entries[next++];
       try {
-        e.hash = sha1(await readBytes(e.path)); // regular files only: a FIFO must not block a reader
+        e.hash = sha1(await readBytes(e.path, e.target.settings.maxFileSize)); // the file door: no link, regular files only, capped
       } catch (err) {
         o.onSkip?.({ path: e.path, reason: err instanceof Error ? err.message : String(err) });
       }
