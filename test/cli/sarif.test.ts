@@ -4,22 +4,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import Ajv from 'ajv-draft-04';
 import type { ValidateFunction } from 'ajv';
+import { compileSchema, SCHEMA } from '../support/sarif';
 import { describeRun, runCli } from '../support/cli';
 import { LEAKY, makeTempDir, PROCESS_RULE, readFixture, removeTempDir, REQUEST_RULE, writeFiles } from '../support/fixtures';
 import { repoRoot } from '../support/paths';
 import { projectUrl, registeredRules, ruleHelpUri } from '../../server/src/engine';
-
-const SCHEMA = path.join(repoRoot, 'node_modules', '@microsoft', 'jest-sarif', 'lib', 'schemas', 'sarif-2.1.0-rtm.5.json');
-
-function compileSchema(): ValidateFunction {
-  const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false });
-  ajv.addFormat('uri', /^[a-zA-Z][a-zA-Z0-9+.-]*:\S*$/);
-  ajv.addFormat('uri-reference', /^\S*$/);
-  ajv.addFormat('date-time', (s: string) => /^\d{4}-\d{2}-\d{2}T/.test(s) && !Number.isNaN(Date.parse(s)));
-  return ajv.compile(JSON.parse(fs.readFileSync(SCHEMA, 'utf8')));
-}
 
 interface SarifRegion {
   startLine: number;

@@ -11,8 +11,8 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runCli(args: string[], cwd: string, timeoutMs = 30_000): CliRun {
-  const r = spawnSync(process.execPath, [cliJs, ...args], { cwd, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, NO_COLOR: '1' } });
+export function runCli(args: string[], cwd: string, timeoutMs = 30_000, env: Record<string, string> = {}): CliRun {
+  const r = spawnSync(process.execPath, [cliJs, ...args], { cwd, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, NO_COLOR: '1', ...env } });
   if (r.error) throw r.error;
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }

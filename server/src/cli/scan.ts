@@ -19,7 +19,7 @@ import {
   type SeveritySetting,
 } from '../engine';
 import { CliIo, oneOf, parseOptions, runtimeOption, UsageError, type Command } from './common';
-import { formatJson, formatSarif, formatText, type FileResult } from '../engine/report';
+import { formatJson, formatSarif, formatText, type FileResult, type ReportFailure } from '../engine/report';
 import { ResultCache } from '../scanpool/cache';
 import { defaultPoolSize, ScanPool } from '../scanpool/pool';
 import { scanWithPool, type ScanTarget } from '../scanpool/scan';
@@ -43,11 +43,15 @@ Options:
   --jobs N                            analysis threads (default: ${defaultPoolSize()}, the available cores)
   --cache                             reuse results of unchanged files from earlier runs (~/.cache/php-leak-diagnostics/scan-cache)
   --output FILE                       write the report to FILE instead of standard output
+  --allow-incomplete                  exit 0/1 by the findings even when an analysis failed (default: exit 3)
   --list-rules                        list the rules and exit
   -h, --help                          show this help
   -v, --version                       show the version
 
-Exit codes: 0 nothing reached --fail-on, 1 something did, 2 bad usage or an internal error.
+Exit codes: 0 nothing reached --fail-on, 1 something did, 2 bad usage or an internal error,
+3 the analysis is incomplete: a rule threw or an analysis worker died on some file (listed on
+stderr, in JSON "failures" with "complete": false, in SARIF as error notifications with
+executionSuccessful false); --allow-incomplete turns 3 back into 0 or 1.
 `;
 
 export async function runScan(argv: string[], io: CliIo): Promise<number> {
@@ -66,6 +70,7 @@ export async function runScan(argv: string[], io: CliIo): Promise<number> {
       jobs: { type: 'string' },
       cache: { type: 'boolean' },
       output: { type: 'string' },
+      'allow-incomplete': { type: 'boolean' },
       'list-rules': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -144,6 +149,8 @@ export async function runScan(argv: string[], io: CliIo): Promise<number> {
   const cache = cacheFile ? ResultCache.load(cacheFile) : undefined;
   const results: Array<FileResult & { index: number }> = [];
   const skipped: Array<{ path: string; reason: string }> = [];
+  const failures: ReportFailure[] = [];
+  const shown = (p: string) => path.relative(io.cwd, p) || p;
   let total = 0;
   let pool: ScanPool | undefined;
   const progress = (done: number) => {
@@ -158,12 +165,20 @@ export async function runScan(argv: string[], io: CliIo): Promise<number> {
       cache,
       engineKey: `${packageVersion()} ${engineBuildKey()}`,
       onSkip: (s) => skipped.push(s),
+      onFailure: (x) => {
+        failures.push({ path: x.path, message: x.reason });
+        io.stderr(`php-leak: analysis failed on ${shown(x.path)}: ${x.reason}\n`);
+      },
       onListed: (n) => (total = n),
       // Workers pay off past a handful of files; each loads the parsers once.
       pool: (n) => (jobs > 1 && n >= MIN_FILES_FOR_WORKERS ? (pool = new ScanPool({ size: Math.min(jobs, n), wasmDir: __dirname })) : undefined),
       onProgress: progress,
       onFile: (f) => {
-        for (const x of f.result.failures) io.stderr(`php-leak: rule ${x.ruleId} failed on ${f.path}: ${x.error.split('\n')[0]}\n`);
+        for (const x of f.result.failures) {
+          const message = x.error.split('\n')[0];
+          failures.push({ path: f.path, ruleId: x.ruleId, message });
+          io.stderr(`php-leak: rule ${x.ruleId} failed on ${shown(f.path)}: ${message}\n`);
+        }
         if (f.result.skipped) skipped.push({ path: f.path, reason: f.result.skipped });
         results.push({ index: f.index, path: f.path, findings: f.result.findings, profile: f.profile.profile });
       },
@@ -181,12 +196,14 @@ export async function runScan(argv: string[], io: CliIo): Promise<number> {
   }
   // Files that were not analysed say why (too large, unreadable, binary), also beside a JSON or SARIF report.
   skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  for (const s of skipped) io.stderr(`php-leak: skipped ${path.relative(io.cwd, s.path) || s.path}: ${s.reason}\n`);
+  for (const s of skipped) io.stderr(`php-leak: skipped ${shown(s.path)}: ${s.reason}\n`);
   const files: FileResult[] = results.sort((a, b) => a.index - b.index).map(({ path: p, findings, profile }) => ({ path: p, findings, profile }));
 
+  failures.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : (a.ruleId ?? '').localeCompare(b.ruleId ?? '')));
   const input = {
     files,
     skipped,
+    failures,
     cwd: io.cwd,
     rules: registeredRules,
     toolVersion: packageVersion(),
@@ -201,6 +218,11 @@ export async function runScan(argv: string[], io: CliIo): Promise<number> {
 
   const all: Finding[] = files.flatMap((f) => f.findings);
   const failing = all.filter((f) => (failOn === 'error' ? f.severity === 'error' : failOn === 'warning' ? f.severity === 'error' || f.severity === 'warning' : false));
+  if (failures.length && !values['allow-incomplete']) {
+    const n = new Set(failures.map((f) => f.path)).size;
+    io.stderr(`php-leak: analysis incomplete: ${failures.length} failure${failures.length === 1 ? '' : 's'} in ${n} file${n === 1 ? '' : 's'} (exit 3; --allow-incomplete to exit by the findings)\n`);
+    return 3;
+  }
   return failing.length ? 1 : 0;
 }
 

@@ -128,6 +128,13 @@ export function effectiveSeverity(rule: Rule, options: AnalysisOptions): Severit
 }
 
 /**
+ * Test hook: the rule with this id throws on every document (PHP_LEAK_TEST_THROW_RULE), so
+ * the CLI tests can check that a rule failure reaches the report, SARIF and the exit code.
+ * Read once; an unset variable costs nothing.
+ */
+const TEST_THROW_RULE = typeof process !== 'undefined' ? process.env?.PHP_LEAK_TEST_THROW_RULE || undefined : undefined;
+
+/**
  * Runs every rule that applies to the document. A rule that throws is recorded
  * in `failures`; the other rules still report.
  */
@@ -157,6 +164,7 @@ export function analyze(doc: SourceDocument, options: AnalysisOptions, rules: Ru
         break;
       }
       try {
+        if (TEST_THROW_RULE === rule.meta.id) throw new Error(`PHP_LEAK_TEST_THROW_RULE: ${rule.meta.id} made to throw`);
         for (const raw of rule.check(ctx)) {
           // An explicit user override wins over a rule's per-finding severity.
           const severity: Severity =

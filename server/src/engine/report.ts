@@ -12,12 +12,31 @@ export interface FileResult {
 export interface ReportInput {
   files: FileResult[];
   skipped: Array<{ path: string; reason: string }>;
+  /**
+   * Analyses that failed: a rule that threw (`ruleId`), a scan worker that died or an analysis
+   * that threw outside a rule. Any failure makes the report incomplete (JSON `complete: false`,
+   * SARIF `executionSuccessful: false`).
+   */
+  failures?: ReportFailure[];
   /** Paths in the output are relative to this folder when inside it. */
   cwd: string;
   rules: readonly Rule[];
   toolVersion: string;
   /** The rule's docs page text and URL, when shipped. */
   docs?: (ruleId: string) => { text?: string; url?: string };
+}
+
+export interface ReportFailure {
+  path: string;
+  /** The rule that threw; absent: the file's whole analysis failed (a worker died, …). */
+  ruleId?: string;
+  /** One line. */
+  message: string;
+}
+
+/** One line saying what failed, for stderr and the notifications. */
+export function failureText(f: ReportFailure): string {
+  return f.ruleId ? `rule ${f.ruleId} failed: ${f.message}` : `analysis failed: ${f.message}`;
 }
 
 function displayPath(p: string, cwd: string): string {
@@ -71,7 +90,8 @@ export function formatText(unsorted: ReportInput): string {
   lines.push(
     `${input.files.length} file${input.files.length === 1 ? '' : 's'} scanned, ${total} finding${total === 1 ? '' : 's'} ` +
       `(${counts.error} error, ${counts.warning} warning, ${counts.information} information, ${counts.hint} hint)` +
-      (input.skipped.length ? `, ${input.skipped.length} skipped` : ''),
+      (input.skipped.length ? `, ${input.skipped.length} skipped` : '') +
+      (input.failures?.length ? `, ${input.failures.length} analysis failure${input.failures.length === 1 ? '' : 's'} (incomplete)` : ''),
   );
   return lines.join('\n') + '\n';
 }
@@ -82,8 +102,10 @@ export function formatJson(unsorted: ReportInput): string {
     JSON.stringify(
       {
         version: input.toolVersion,
+        complete: !input.failures?.length,
         files: input.files.map((f) => ({ path: displayPath(f.path, input.cwd), profile: f.profile, findings: f.findings.map(stripFinding) })),
         skipped: input.skipped.map((s) => ({ path: displayPath(s.path, input.cwd), reason: s.reason })),
+        failures: (input.failures ?? []).map((f) => ({ path: displayPath(f.path, input.cwd), ...(f.ruleId ? { ruleId: f.ruleId } : {}), message: f.message })),
       },
       null,
       2,
@@ -119,11 +141,12 @@ export function formatSarif(unsorted: ReportInput): string {
   const input = sortedInput(unsorted);
   const ruleIndex = new Map(input.rules.map((r, i) => [r.meta.id, i]));
   const srcRoot = pathToFileURL(input.cwd.endsWith(path.sep) ? input.cwd : input.cwd + path.sep).href;
-  const location = (file: string, range: Finding['range'], message?: string) => {
+  const artifactOf = (file: string) => {
     const rel = displayPath(file, input.cwd);
-    const artifactLocation = path.isAbsolute(rel)
-      ? { uri: pathToFileURL(rel).href }
-      : { uri: rel.split(path.sep).map(encodeURIComponent).join('/'), uriBaseId: '%SRCROOT%' };
+    return path.isAbsolute(rel) ? { uri: pathToFileURL(rel).href } : { uri: rel.split(path.sep).map(encodeURIComponent).join('/'), uriBaseId: '%SRCROOT%' };
+  };
+  const location = (file: string, range: Finding['range'], message?: string) => {
+    const artifactLocation = artifactOf(file);
     return {
       physicalLocation: {
         artifactLocation,
@@ -200,12 +223,20 @@ export function formatSarif(unsorted: ReportInput): string {
         ),
         invocations: [
           {
-            executionSuccessful: true,
-            toolExecutionNotifications: input.skipped.map((s) => ({
-              level: 'note',
-              message: { text: `skipped: ${s.reason}` },
-              locations: [{ physicalLocation: { artifactLocation: { uri: pathToFileURL(path.resolve(input.cwd, s.path)).href } } }],
-            })),
+            executionSuccessful: !input.failures?.length,
+            toolExecutionNotifications: [
+              ...(input.failures ?? []).map((f) => ({
+                level: 'error',
+                message: { text: failureText(f) },
+                locations: [{ physicalLocation: { artifactLocation: artifactOf(f.path) } }],
+                ...(f.ruleId ? { associatedRule: { id: f.ruleId, ...(ruleIndex.has(f.ruleId) ? { index: ruleIndex.get(f.ruleId) } : {}) } } : {}),
+              })),
+              ...input.skipped.map((s) => ({
+                level: 'note',
+                message: { text: `skipped: ${s.reason}` },
+                locations: [{ physicalLocation: { artifactLocation: { uri: pathToFileURL(path.resolve(input.cwd, s.path)).href } } }],
+              })),
+            ],
           },
         ],
       },

@@ -32,7 +32,7 @@ export class JobRunner {
     try {
       buf = readBytesSync(job.file, job.spec.maxFileSize); // the file door: no link, regular files only (a FIFO must not block the worker), capped on the read
     } catch (e) {
-      return { id: job.id, lines: 0, error: e instanceof Error ? e.message : String(e) };
+      return { id: job.id, lines: 0, error: e instanceof Error ? e.message : String(e), errorKind: 'read' };
     }
     const hash = createHash('sha1').update(buf).digest('hex');
     const lines = countLines(buf);
@@ -44,7 +44,7 @@ export class JobRunner {
       );
       return { id: job.id, hash, lines, result };
     } catch (e) {
-      return { id: job.id, hash, lines, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+      return { id: job.id, hash, lines, error: e instanceof Error ? (e.stack ?? e.message) : String(e), errorKind: 'analysis' };
     }
   }
 }

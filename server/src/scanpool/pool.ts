@@ -223,7 +223,7 @@ export class ScanPool {
             slot.busy = undefined;
             remaining--;
             try {
-              ro.onResult(job, { id: job.id, lines: 0, error: `analysis worker stopped (${why})` });
+              ro.onResult(job, { id: job.id, lines: 0, error: `analysis worker stopped (${why})`, errorKind: 'worker' });
             } catch {
               /* ignore */
             }

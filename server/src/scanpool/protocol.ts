@@ -31,6 +31,8 @@ export interface JobResult {
   result?: AnalysisResult;
   /** The file could not be read or the analysis threw outside a rule. */
   error?: string;
+  /** What `error` is: 'read' (the file was not read: a skip), 'analysis' (threw outside a rule) or 'worker' (the worker died): failures. */
+  errorKind?: 'read' | 'analysis' | 'worker';
 }
 
 export type ToWorker = { type: 'job'; job: ScanJob } | { type: 'reset' };

@@ -56,6 +56,11 @@ export interface PooledScanOptions {
   engineKey?: string;
   isCancelled?: () => boolean;
   onSkip?: (s: SkippedEntry) => void;
+  /**
+   * A file whose analysis failed outside a rule: the worker died or the analysis threw (a
+   * rule that throws is in the file's `result.failures`). Absent: reported through onSkip.
+   */
+  onFailure?: (f: { path: string; reason: string }) => void;
   /** Listing done: how many files will be analysed or answered from the cache. */
   onListed?: (total: number) => void;
   onProgress?: (done: number, total: number) => void;
@@ -188,10 +193,12 @@ export async function scanWithPool(o: PooledScanOptions): Promise<PooledScanSumm
     const e = byId.get(job.id)!;
     done++;
     if (res.error !== undefined || !res.result) {
-      o.onSkip?.({ path: e.path, reason: (res.error ?? 'no result').split('\n')[0] });
+      const reason = (res.error ?? 'no result').split('\n')[0];
+      if (res.errorKind === 'read' || !o.onFailure) o.onSkip?.({ path: e.path, reason });
+      else o.onFailure({ path: e.path, reason });
     } else {
-      // Cached only when the worker analysed the bytes this scan hashed (no edit in between).
-      if (o.cache && res.hash === e.hash) o.cache.set(e.key!, { result: res.result, lines: res.lines });
+      // Cached only when the worker analysed the bytes this scan hashed (no edit in between), and complete.
+      if (o.cache && res.hash === e.hash && !res.result.failures.length) o.cache.set(e.key!, { result: res.result, lines: res.lines });
       emit(e, res.result, res.lines, false);
     }
     o.onProgress?.(done, live.length);
