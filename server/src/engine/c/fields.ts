@@ -27,7 +27,7 @@ import { buildCfg, constValue, strip, type Cfg } from './cfg';
 import type { FunctionSummary, SummaryLookup } from './ownership';
 import { CParseError, parseC } from './parser';
 import { preparedEnabled, putPrepared, takePrepared } from './prepared';
-import { calleesIn, findUnits, reportedAsRequest, type FunctionUnit } from './units';
+import { calleesIn, findUnits, forEachFileScopeNode, reportedAsRequest, type FunctionUnit } from './units';
 import { extensionRoot } from './workspace';
 
 // ------------------------------------------------------------------ facts
@@ -149,21 +149,15 @@ function scopeOf(unit: FunctionUnit, globals: Map<string, VarInfo>): Map<string,
 
 function fileScope(root: Node): Map<string, VarInfo> {
   const out = new Map<string, VarInfo>();
-  const visit = (container: Node) => {
-    for (const n of container.namedChildren) {
-      if (!n) continue;
-      if (n.type === 'declaration') {
-        const type = typeText(n.childForFieldName('type'));
-        for (const d of n.childrenForFieldName('declarator')) {
-          const v = declared(d);
-          if (v) out.set(v.name, { type, pointer: v.pointer, local: false, global: true });
-        }
-      } else if (/^preproc_(if|ifdef|else|elif|elifdef)$/.test(n.type) || n.type === 'linkage_specification' || n.type === 'declaration_list') {
-        visit(n);
-      }
+  // Iterative (forEachFileScopeNode): file scope may nest `#if`s and `extern "C" {` 10,000 deep.
+  forEachFileScopeNode(root, (n) => {
+    if (n.type !== 'declaration') return;
+    const type = typeText(n.childForFieldName('type'));
+    for (const d of n.childrenForFieldName('declarator')) {
+      const v = declared(d);
+      if (v) out.set(v.name, { type, pointer: v.pointer, local: false, global: true });
     }
-  };
-  visit(root);
+  });
   return out;
 }
 

@@ -140,9 +140,19 @@ function unitFromDefinition(def: Node): FunctionUnit | undefined {
   return { kind: 'other', name, body, params, pointerParams, isStatic };
 }
 
-function collect(container: Node, out: FunctionUnit[]): void {
-  const cs = container.namedChildren.filter((c): c is Node => !!c);
-  for (let i = 0; i < cs.length; i++) {
+function collect(root: Node, out: FunctionUnit[]): void {
+  // Iterative (an explicit stack of containers, each with its cursor): 10,000 nested `#if`s or
+  // `extern "C" {` at file scope must not overflow the call stack. Units come out in document
+  // order, as a recursive pre-order walk would give them.
+  const frames: Array<{ cs: Node[]; i: number }> = [{ cs: root.namedChildren.filter((c): c is Node => !!c), i: 0 }];
+  while (frames.length) {
+    const frame = frames[frames.length - 1];
+    if (frame.i >= frame.cs.length) {
+      frames.pop();
+      continue;
+    }
+    const cs = frame.cs;
+    const i = frame.i++;
     const n = cs[i];
     switch (n.type) {
       case 'function_definition': {
@@ -171,7 +181,7 @@ function collect(container: Node, out: FunctionUnit[]): void {
           params: [],
           isStatic: false,
         });
-        i = j;
+        frame.i = j + 1;
         break;
       }
       case 'preproc_if':
@@ -181,11 +191,47 @@ function collect(container: Node, out: FunctionUnit[]): void {
       case 'preproc_elifdef':
       case 'linkage_specification':
       case 'declaration_list':
-        collect(n, out);
+        frames.push({ cs: n.namedChildren.filter((c): c is Node => !!c), i: 0 });
         break;
       default:
         break;
     }
+  }
+}
+
+/** Containers a file-scope walk descends into: `#if` branches, `extern "C" {`, its declaration list. */
+export function isFileScopeContainer(n: Node): boolean {
+  switch (n.type) {
+    case 'preproc_if':
+    case 'preproc_ifdef':
+    case 'preproc_else':
+    case 'preproc_elif':
+    case 'preproc_elifdef':
+    case 'linkage_specification':
+    case 'declaration_list':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * Every file-scope node that is not a container, in document order, descending into `#if`
+ * branches and `extern "C" {` blocks. Iterative (an explicit stack): a file nesting 10,000 of
+ * them must not overflow the call stack.
+ */
+export function forEachFileScopeNode(root: Node, visit: (n: Node) => void): void {
+  const frames: Array<{ kids: (Node | null)[]; i: number }> = [{ kids: root.namedChildren, i: 0 }];
+  while (frames.length) {
+    const frame = frames[frames.length - 1];
+    if (frame.i >= frame.kids.length) {
+      frames.pop();
+      continue;
+    }
+    const n = frame.kids[frame.i++];
+    if (!n) continue;
+    if (isFileScopeContainer(n)) frames.push({ kids: n.namedChildren, i: 0 });
+    else visit(n);
   }
 }
 
@@ -195,22 +241,15 @@ function collect(container: Node, out: FunctionUnit[]): void {
  */
 export function fileGlobals(root: Node): Set<string> {
   const out = new Set<string>();
-  const visit = (container: Node) => {
-    for (const n of container.namedChildren) {
-      if (!n) continue;
-      if (n.type === 'declaration') {
-        for (const decl of n.childrenForFieldName('declarator')) {
-          const target = decl?.type === 'init_declarator' ? decl.childForFieldName('declarator') : decl;
-          if (!target || functionDeclarator(target)) continue;
-          const name = declaratorName(target);
-          if (name) out.add(name);
-        }
-      } else if (/^preproc_(if|ifdef|else|elif|elifdef)$/.test(n.type) || n.type === 'linkage_specification' || n.type === 'declaration_list') {
-        visit(n);
-      }
+  forEachFileScopeNode(root, (n) => {
+    if (n.type !== 'declaration') return;
+    for (const decl of n.childrenForFieldName('declarator')) {
+      const target = decl?.type === 'init_declarator' ? decl.childForFieldName('declarator') : decl;
+      if (!target || functionDeclarator(target)) continue;
+      const name = declaratorName(target);
+      if (name) out.add(name);
     }
-  };
-  visit(root);
+  });
   return out;
 }
 
