@@ -2,7 +2,7 @@
 import { describeConfigAt } from './config/hover';
 import { profileDisplayName, type Finding, type Position, type SourceDocument, type WorkspaceView } from './types';
 import type { ProfileDecision } from './profile';
-import { LineIndex } from './text';
+import { LineIndex, mdText } from './text';
 import { describePhpContainerAt } from './php/describe';
 
 /** Markdown describing what is under the position, or undefined. Never throws. */
@@ -43,7 +43,8 @@ export function escapeBareHosts(markdown: string): string {
  * runtime profile that decided the severities. Undefined when there is nothing to show.
  */
 export function composeHover(findings: readonly Finding[], described: string | undefined, profile: ProfileDecision | undefined): string | undefined {
-  const parts = findings.map((f) => `${f.hover ?? f.message}\n\n\`${f.ruleId}\` · ${f.severity}`);
+  // A message is plain text (it may quote a workspace value): made inert when it stands in for a hover.
+  const parts = findings.map((f) => `${f.hover ?? mdText(f.message)}\n\n\`${f.ruleId}\` · ${f.severity}`);
   if (described) parts.push(described);
   if (!parts.length) return undefined;
   return escapeBareHosts(`${parts.join('\n\n---\n\n')}${profile ? `\n\n${profileHoverLine(profile)}` : ''}`);

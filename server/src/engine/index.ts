@@ -1,6 +1,6 @@
 // The engine's public surface: what the LSP server, the CLI and the tests use.
 export * from './types';
-export { LineIndex, containsPosition, rangesOverlap } from './text';
+export { LineIndex, containsPosition, rangesOverlap, clip, mdCode, mdText } from './text';
 export { analyze, initEngine, effectiveSeverity, looksBinary, AnalysisBudgetExceeded } from './engine';
 export {
   allRules,

@@ -79,3 +79,44 @@ export function rangesOverlap(a: Range, b: Range): boolean {
   const before = (p: Position, q: Position) => p.line < q.line || (p.line === q.line && p.character < q.character);
   return !before(a.end, b.start) && !before(b.end, a.start);
 }
+
+/** At most this many characters of a workspace value are shown in a hover or a message. */
+export const MAX_SHOWN_VALUE = 200;
+
+/** `value` cut to `max` characters (an ellipsis after): a 10 MB value is not echoed back whole. */
+export function clip(value: string, max = MAX_SHOWN_VALUE): string {
+  const v = String(value);
+  if (v.length <= max) return v;
+  // Not in the middle of a surrogate pair.
+  const end = /[\uD800-\uDBFF]/.test(v[max - 1]) ? max - 1 : max;
+  return v.slice(0, end) + '…';
+}
+
+/**
+ * A Markdown code span that shows `value` (text from a workspace file: a configuration value,
+ * a file name, a piece of code) literally, whatever it contains: fenced by a run of backticks
+ * longer than any run inside it, so a backtick in the value cannot end the span and turn the
+ * rest (`![x](http://…)`, `[a](…)`, `<img …>`) into a live image, link or HTML. Line breaks
+ * become spaces (a blank line would end the paragraph); at most `max` characters are shown.
+ * The one escaping helper for workspace values in hovers and hover-shown messages.
+ */
+export function mdCode(value: string, max = MAX_SHOWN_VALUE): string {
+  const v = clip(String(value).replace(/\r\n|[\r\n\u2028\u2029]/g, ' '), max);
+  if (!v.length) return '` `';
+  let longest = 0;
+  let run = 0;
+  for (let i = 0; i < v.length; i++) {
+    if (v.charCodeAt(i) === 96 /* ` */) longest = Math.max(longest, ++run);
+    else run = 0;
+  }
+  const fence = '`'.repeat(longest + 1);
+  // CommonMark strips one space from each end when both are spaces: pad so the value survives,
+  // and so a value starting or ending with a backtick does not join the fence.
+  const pad = v[0] === '`' || v[v.length - 1] === '`' || (v[0] === ' ' && v[v.length - 1] === ' ' && v.trim() !== '') ? ' ' : '';
+  return `${fence}${pad}${v}${pad}${fence}`;
+}
+
+/** Plain text (a diagnostic message) made inert for Markdown: every punctuation mark that Markdown reads is backslash-escaped. */
+export function mdText(text: string): string {
+  return String(text).replace(/[\\`*_{}[\]()#+\-.!|<>~&=:"']/g, '\\$&');
+}

@@ -10,7 +10,7 @@ import { parseYaml } from './yaml';
 import { phpAstOf, type PhpNode } from '../php/parse';
 import { RR_POOLS } from './roadrunner';
 import { hyperfServer } from './swoole';
-import { LineIndex } from '../text';
+import { LineIndex, mdCode } from '../text';
 import type { RuleContext, SourceDocument, WorkspaceView } from '../types';
 
 /** The "effective value" lines of a php.ini key's hover, from the workspace's other files. */
@@ -30,9 +30,9 @@ export function effectiveLines(doc: SourceDocument, key: string, workspace: Work
   const w = eff.winner;
   const mine = w.file === doc.path;
   return [
-    `**Effective value:** \`${w.value}\` from \`${rel(w.file)}\` line ${w.entry.line + 1} (${describeOrigin(w)})${mine ? ' — this file wins' : ' — this file is overridden'}.`,
+    `**Effective value:** ${mdCode(w.value)} from ${mdCode(rel(w.file))} line ${w.entry.line + 1} (${describeOrigin(w)})${mine ? ' — this file wins' : ' — this file is overridden'}.`,
     `Set in (PHP's loading order: php.ini, conf.d/*.ini alphabetically, pool php_value/php_admin_value, .user.ini; php_admin_value cannot be overridden):\n${eff.sources
-      .map((s) => `- \`${rel(s.file)}\` line ${s.entry.line + 1}: \`${s.value}\` (${describeOrigin(s)})`)
+      .map((s) => `- ${mdCode(rel(s.file))} line ${s.entry.line + 1}: ${mdCode(s.value)} (${describeOrigin(s)})`)
       .join('\n')}`,
   ];
 }
@@ -58,7 +58,7 @@ function describeYaml(doc: SourceDocument, offset: number): string | undefined {
   for (const { pool } of RR_POOLS) {
     if (!dotted.startsWith(pool + '.')) continue;
     const d = rrKeyDoc(dotted.slice(pool.length + 1));
-    if (d) return keyDocMarkdown(d, entry.map ? undefined : String(entry.valueText ?? ''), [`In \`${pool}\`.`]);
+    if (d) return keyDocMarkdown(d, entry.map ? undefined : String(entry.valueText ?? ''), [`In ${mdCode(pool)}.`]);
   }
   return undefined;
 }

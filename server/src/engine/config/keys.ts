@@ -1,5 +1,6 @@
 // What each memory-related configuration key bounds, and what it does not.
 // Shown as hovers in php.ini and php-fpm files. One row per key.
+import { mdCode } from '../text';
 
 export interface KeyDoc {
   key: string;
@@ -320,7 +321,7 @@ export function keyDocMarkdown(d: KeyDoc, effective?: string, extra: string[] = 
     '',
     `**Bounds:** ${d.bounds}`,
     ...(d.doesNotBound ? ['', `**Does not bound:** ${d.doesNotBound}`] : []),
-    ...(effective !== undefined ? ['', `Value in this file: \`${effective}\``] : []),
+    ...(effective !== undefined ? ['', `Value in this file: ${mdCode(effective)}`] : []),
     ...extra.flatMap((l) => ['', l]),
   ].join('\n');
 }

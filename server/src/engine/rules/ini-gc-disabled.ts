@@ -2,6 +2,7 @@ import { iniOf } from '../config/shared';
 import { keyDoc, keyDocMarkdown } from '../config/keys';
 import type { RawFinding, Rule } from '../types';
 import { iniOff } from '../config/ini';
+import { clip } from '../text';
 
 const rule: Rule = {
   meta: {
@@ -20,7 +21,7 @@ const rule: Rule = {
       if (key !== 'zend.enable_gc' || (e.directive !== undefined && !e.directive.startsWith('php_'))) continue;
       if (!iniOff(e.value)) continue;
       findings.push({
-        message: `${e.key} = ${e.value}: the cycle collector is off. Objects that reference each other are freed only when the request ends, which under a long-running runtime is never. Every cycle made per request stays.`,
+        message: `${clip(e.key)} = ${clip(e.value)}: the cycle collector is off. Objects that reference each other are freed only when the request ends, which under a long-running runtime is never. Every cycle made per request stays.`,
         range: ctx.lines.range(e.keyStart, e.valueEnd),
         hover: keyDocMarkdown(keyDoc('zend.enable_gc')!, e.value),
         fixes: [

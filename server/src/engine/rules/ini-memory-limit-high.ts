@@ -2,6 +2,7 @@ import { iniOf } from '../config/shared';
 import { keyDoc, keyDocMarkdown } from '../config/keys';
 import { formatBytes, parseSize } from '../config/ini';
 import type { RawFinding, Rule } from '../types';
+import { clip } from '../text';
 
 /** Above this, one request (or one long-running worker) may hold more than most machines give a PHP worker. */
 export const HIGH_MEMORY_LIMIT = 2 * 1024 ** 3;
@@ -31,7 +32,7 @@ const rule: Rule = {
         if (Number.isFinite(n) && n > 0) worst = ` With pm.max_children = ${n}, the pool may take ${formatBytes(n * bytes)} before any worker hits it.`;
       }
       findings.push({
-        message: `${e.key} = ${e.value} (${formatBytes(bytes)}): a runaway request${ctx.profile === 'long-running' ? ' or a leaking long-running worker' : ''} can grow that far before PHP stops it.${worst} Lower it to what one request needs, and bound the worker (pm.max_requests, max_request, max_jobs) for malloc'd memory.`,
+        message: `${clip(e.key)} = ${clip(e.value)} (${formatBytes(bytes)}): a runaway request${ctx.profile === 'long-running' ? ' or a leaking long-running worker' : ''} can grow that far before PHP stops it.${worst} Lower it to what one request needs, and bound the worker (pm.max_requests, max_request, max_jobs) for malloc'd memory.`,
         range: ctx.lines.range(e.keyStart, e.valueEnd),
         hover: keyDocMarkdown(keyDoc('memory_limit')!, e.value),
         fixes: [

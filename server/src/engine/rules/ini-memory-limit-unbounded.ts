@@ -2,6 +2,7 @@ import { iniOf } from '../config/shared';
 import { keyDoc, keyDocMarkdown } from '../config/keys';
 import { parseSize } from '../config/ini';
 import type { RawFinding, Rule } from '../types';
+import { clip } from '../text';
 
 const rule: Rule = {
   meta: {
@@ -20,7 +21,7 @@ const rule: Rule = {
       if (key !== 'memory_limit' || (e.directive !== undefined && !e.directive.startsWith('php_'))) continue;
       if (parseSize(e.value) !== -1) continue;
       findings.push({
-        message: `${e.key} = ${e.value}: no per-request memory bound. A runaway request${ctx.profile === 'long-running' ? ', or a slow leak across all the requests a long-running worker serves,' : ''} can use all the machine's memory before anything stops it.`,
+        message: `${clip(e.key)} = ${clip(e.value)}: no per-request memory bound. A runaway request${ctx.profile === 'long-running' ? ', or a slow leak across all the requests a long-running worker serves,' : ''} can use all the machine's memory before anything stops it.`,
         range: ctx.lines.range(e.keyStart, e.valueEnd),
         hover: keyDocMarkdown(keyDoc('memory_limit')!, e.value),
         fixes: [

@@ -2,6 +2,7 @@ import { iniOf } from '../config/shared';
 import { keyDoc, keyDocMarkdown } from '../config/keys';
 import type { RawFinding, Rule } from '../types';
 import { iniOff } from '../config/ini';
+import { clip } from '../text';
 
 const rule: Rule = {
   meta: {
@@ -20,14 +21,14 @@ const rule: Rule = {
       if (e.directive !== undefined && !e.directive.startsWith('php_')) continue;
       if (key === 'mysqlnd.collect_memory_statistics' && !iniOff(e.value)) {
         findings.push({
-          message: `${e.key} = ${e.value}: mysqlnd counts every allocation it makes. Useful while hunting a leak (it shows result sets never freed explicitly), a cost on every query in production; turn it Off there.`,
+          message: `${clip(e.key)} = ${clip(e.value)}: mysqlnd counts every allocation it makes. Useful while hunting a leak (it shows result sets never freed explicitly), a cost on every query in production; turn it Off there.`,
           range: ctx.lines.range(e.keyStart, e.valueEnd),
           hover: keyDocMarkdown(keyDoc(key)!, e.value),
           fixes: [{ title: 'Turn mysqlnd memory statistics off', edits: [{ range: ctx.lines.range(e.valueStart, e.valueEnd), newText: e.directive ? '0' : 'Off' }] }],
         });
       } else if (key === 'mysqlnd.fetch_data_copy' && iniOff(e.value)) {
         findings.push({
-          message: `${e.key} = ${e.value}: fetched rows keep the whole buffered result alive. The buffer is freed only when the result and every row are gone. 1 copies the rows out so the buffer can go earlier: a lower peak for large results, at the cost of copying.`,
+          message: `${clip(e.key)} = ${clip(e.value)}: fetched rows keep the whole buffered result alive. The buffer is freed only when the result and every row are gone. 1 copies the rows out so the buffer can go earlier: a lower peak for large results, at the cost of copying.`,
           range: ctx.lines.range(e.keyStart, e.valueEnd),
           hover: keyDocMarkdown(keyDoc(key)!, e.value),
           severity: 'hint',
