@@ -78,4 +78,18 @@ describe('CLI on a hostile repository (file door)', function () {
     assert.match(report.skipped[0].reason, /larger than the maximum file size/);
     assert.match(stderr, /skipped src\/big\.php: larger than the maximum file size/);
   });
+
+  it('--jobs 1000 is capped to the cores (each worker loads the parsers)', () => {
+    writeFiles(ws, Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`src/f${i}.php`, PHP])));
+    const r = runCli(['scan', '.', '--format', 'json', '--fail-on', 'never', '--jobs', '1000'], ws, 30_000);
+    assert.equal(r.status, 0, describeRun(r));
+    assert.match(r.stderr, /--jobs 1000 capped to \d+ \(the available cores\)/);
+    assert.equal((JSON.parse(r.stdout) as Report).files.length, 20);
+  });
+
+  it('a bad option value is quoted with at most 200 characters', () => {
+    const r = runCli(['scan', '.', '--jobs', 'x'.repeat(100_000)], ws);
+    assert.equal(r.status, 2, describeRun(r));
+    assert.ok(r.stderr.length < 1000, `${r.stderr.length} characters on stderr`);
+  });
 });

@@ -11,6 +11,7 @@ import {
   initEngine,
   knownRuleIds,
   normalizeSettings,
+  quoteValue,
   packageVersion,
   SEVERITIES,
   registeredRules,
@@ -105,13 +106,19 @@ export async function runScan(argv: string[], io: CliIo): Promise<number> {
   if (values['max-file-size'] !== undefined) {
     maxFileSize = Number(values['max-file-size']);
     if (!Number.isFinite(maxFileSize) || maxFileSize < 0 || !/^\d+$/.test(values['max-file-size'])) {
-      throw new UsageError(`--max-file-size expects a number of bytes (got "${values['max-file-size']}")`);
+      throw new UsageError(`--max-file-size expects a number of bytes (got ${quoteValue(values['max-file-size'])})`);
     }
   }
   let jobs = defaultPoolSize();
   if (values.jobs !== undefined) {
     jobs = Number(values.jobs);
-    if (!/^\d+$/.test(values.jobs) || jobs < 1) throw new UsageError(`--jobs expects a number of threads >= 1 (got "${values.jobs}")`);
+    if (!/^\d+$/.test(values.jobs) || jobs < 1) throw new UsageError(`--jobs expects a number of threads >= 1 (got ${quoteValue(values.jobs)})`);
+    // Each worker loads the parsers (~60 MB): 1,000 of them were killed at 3 GB. At most the cores (2 at least).
+    const maxJobs = Math.max(2, defaultPoolSize());
+    if (jobs > maxJobs) {
+      io.stderr(`php-leak: --jobs ${jobs} capped to ${maxJobs} (the available cores)\n`);
+      jobs = maxJobs;
+    }
   }
   const { settings, problems } = normalizeSettings({
     runtime,
@@ -233,12 +240,12 @@ export async function runScan(argv: string[], io: CliIo): Promise<number> {
  */
 export function parseRuleOption(spec: string): [string, SeveritySetting] {
   const eq = spec.indexOf('=');
-  if (eq <= 0) throw new UsageError(`--rule expects ID=SEVERITY, e.g. --rule c-request-heap-leak=warning (got "${spec}")`);
+  if (eq <= 0) throw new UsageError(`--rule expects ID=SEVERITY, e.g. --rule c-request-heap-leak=warning (got ${quoteValue(spec)})`);
   const id = spec.slice(0, eq);
   const severity = spec.slice(eq + 1);
-  if (!knownRuleIds.has(id)) throw new UsageError(`--rule: unknown rule "${id}" (php-leak --list-rules lists them)`);
+  if (!knownRuleIds.has(id)) throw new UsageError(`--rule: unknown rule ${quoteValue(id)} (php-leak --list-rules lists them)`);
   if (!(SEVERITIES as readonly string[]).includes(severity)) {
-    throw new UsageError(`--rule ${id}: unknown severity "${severity}" (one of ${SEVERITIES.join(', ')})`);
+    throw new UsageError(`--rule ${id}: unknown severity ${quoteValue(severity)} (one of ${SEVERITIES.join(', ')})`);
   }
   return [id, severity as SeveritySetting];
 }

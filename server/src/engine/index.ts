@@ -23,7 +23,7 @@ export {
 export { languageOf } from './language';
 export { detectProfile, type ProfileDecision } from './profile';
 export { installRoot, packageVersion, projectUrl, ruleDocsText, ruleReportDocs } from './installRoot';
-export { DEFAULT_SETTINGS, SEVERITIES, normalizeSettings, type Settings, type NormalizedSettings } from './settings';
+export { DEFAULT_SETTINGS, SEVERITIES, normalizeSettings, type Settings, type NormalizedSettings, quoteValue, MAX_FILE_SIZE_CAP, MAX_BUDGET_MS } from './settings';
 export { walkFiles, readText, decodeText, compileFilter, errorReason, type ScanEntry, type SkippedEntry, type ScanFilter } from './scan';
 export { describeAt, composeHover, escapeBareHosts, profileHoverLine } from './hover';
 export { parseIni, parseSize } from './config/ini';

@@ -20,6 +20,12 @@ const rule: Rule = {
   check(ctx) {
     const ini = iniOf(ctx);
     const findings: RawFinding[] = [];
+    // Each pool's last pm.max_children, found in one pass (looking it up per memory_limit line
+    // was quadratic: 40,000 memory_limit lines blocked the server for 29 s).
+    const childrenBySection = new Map<string | undefined, (typeof ini.entries)[number]>();
+    if (ctx.doc.language === 'php-fpm-conf') {
+      for (const c of ini.entries) if (c.key === 'pm.max_children') childrenBySection.set(c.section, c);
+    }
     for (const e of ini.entries) {
       const key = e.iniKey ?? e.key;
       if (key !== 'memory_limit' || (e.directive !== undefined && !e.directive.startsWith('php_'))) continue;
@@ -27,7 +33,7 @@ const rule: Rule = {
       if (bytes === undefined || bytes <= HIGH_MEMORY_LIMIT) continue;
       let worst = '';
       if (ctx.doc.language === 'php-fpm-conf') {
-        const children = ini.entries.filter((c) => c.section === e.section && c.key === 'pm.max_children').pop();
+        const children = childrenBySection.get(e.section);
         const n = children ? Number(children.value) : NaN;
         if (Number.isFinite(n) && n > 0) worst = ` With pm.max_children = ${n}, the pool may take ${formatBytes(n * bytes)} before any worker hits it.`;
       }
