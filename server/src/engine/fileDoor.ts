@@ -36,6 +36,13 @@ const O_NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
 const O_NONBLOCK = fs.constants.O_NONBLOCK ?? 0;
 const OPEN_FLAGS = fs.constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK;
 const CHUNK = 64 * 1024;
+/** The synchronous reads' scratch buffer (one thread, no interleaving): a small file costs no 64 KiB allocation. */
+const scratch = Buffer.allocUnsafe(CHUNK);
+
+/** The first read's size: the file's stat size + 1 (so the end is seen at once), else a small chunk; never past cap+1. */
+function firstChunk(size: number, cap: number): number {
+  return Math.max(1, Math.min(cap + 1, size > 0 ? size + 1 : 8192));
+}
 
 function capOf(opts: DoorOptions | undefined): number {
   const m = opts?.maxBytes;
@@ -121,11 +128,15 @@ export function readFileSyncSafe(file: string, opts?: DoorOptions): Buffer {
     if (st.size > cap) throw tooLarge(cap, st.size);
     const chunks: Buffer[] = [];
     let total = 0;
+    // The first read into a buffer of the expected size; later ones (a file that grew, a /proc
+    // file) through the scratch buffer, copied out. Never more than cap+1 bytes in all: one
+    // byte past the cap is enough to refuse.
+    let first: Buffer | undefined = Buffer.allocUnsafe(firstChunk(st.size, cap));
     for (;;) {
-      // Never more than cap+1 bytes in all: one byte past the cap is enough to refuse.
-      const want = Math.min(CHUNK, cap + 1 - total);
-      if (want <= 0) break;
-      const buf = Buffer.allocUnsafe(want);
+      const room = cap + 1 - total;
+      if (room <= 0) break;
+      const buf = first ?? scratch;
+      const want = Math.min(buf.length, room);
       let n: number;
       try {
         n = fs.readSync(fd, buf, 0, want, null);
@@ -134,8 +145,11 @@ export function readFileSyncSafe(file: string, opts?: DoorOptions): Buffer {
         throw e;
       }
       if (n === 0) break;
-      chunks.push(n === want ? buf : buf.subarray(0, n));
+      chunks.push(first ? buf.subarray(0, n) : Buffer.from(buf.subarray(0, n)));
+      first = undefined;
       total += n;
+      // A short read of a regular file is its end (no extra read to see 0 bytes).
+      if (n < want && st.size > 0) break;
     }
     if (total > cap) throw tooLarge(cap);
     return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
@@ -161,14 +175,17 @@ export async function readFileSafe(file: string, opts?: DoorOptions): Promise<Bu
     if (st.size > cap) throw tooLarge(cap, st.size);
     const chunks: Buffer[] = [];
     let total = 0;
+    let size = firstChunk(st.size, cap);
     for (;;) {
-      const want = Math.min(CHUNK, cap + 1 - total);
+      const want = Math.min(size, cap + 1 - total);
       if (want <= 0) break;
+      size = CHUNK;
       const buf = Buffer.allocUnsafe(want);
       const { bytesRead: n } = await handle.read(buf, 0, want, null);
       if (n === 0) break;
       chunks.push(n === want ? buf : buf.subarray(0, n));
       total += n;
+      if (n < want && st.size > 0) break; // a short read of a regular file is its end
     }
     if (total > cap) throw tooLarge(cap);
     return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
