@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
-import { LEAKY, makeTempDir, PROCESS_ONLY, readFixture, removeTempDir, writeFiles } from '../support/fixtures';
+import { LEAKY, makeMemoryTempDir, makeTempDir, PROCESS_ONLY, readFixture, removeTempDir, writeFiles } from '../support/fixtures';
 import { fileUri, LspClient } from '../support/lsp-client';
 
 interface ScanResult {
@@ -96,7 +96,7 @@ describe('LSP workspace scan under faults', () => {
 
   it('100,000 files: a scan cancelled midway stops within seconds and the server keeps answering', async function () {
     this.timeout(300_000);
-    ws = makeTempDir('php-leak-faults-100k-');
+    ws = makeMemoryTempDir('php-leak-faults-100k-');
     const N = 100_000;
     const t0 = Date.now();
     for (let d = 0; d < 100; d++) {

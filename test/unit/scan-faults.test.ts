@@ -10,6 +10,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readText, walkFiles, type ScanEntry, type SkippedEntry } from '../../server/src/engine';
+import { makeMemoryTempDir } from '../support/fixtures';
 
 const filter = { include: ['**/*.c', '**/*.php'], exclude: ['**/vendor/**'], maxFileSize: 1000 };
 
@@ -111,7 +112,7 @@ describe('workspace scan under faults (walkFiles, readText)', () => {
     let big: string;
     const N = 100_000;
     before(() => {
-      big = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'php-leak-100k-')));
+      big = makeMemoryTempDir('php-leak-100k-');
       const t0 = Date.now();
       for (let d = 0; d < 100; d++) {
         const sub = path.join(big, `d${String(d).padStart(2, '0')}`);
