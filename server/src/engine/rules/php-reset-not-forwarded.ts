@@ -38,7 +38,7 @@ const rule: Rule = {
     id: 'php-reset-not-forwarded',
     title: "Decorator's reset() does not reset what it wraps",
     description:
-      "A class implementing a reset interface (Monolog's `ResettableInterface`, Symfony's `ResetInterface`) that forwards its own methods to an object it holds (`handle()` calling `$this->handler->handle()` or `$this->getHandler()->handle()`), and whose `reset()` never touches that object. Long-running runtimes call `reset()` between units of work; what the wrapped object buffers survives every reset and grows until the worker is restarted.",
+      "A class implementing Monolog's `ResettableInterface` that forwards its own methods to an object it holds (`handle()` calling `$this->handler->handle()` or `$this->getHandler()->handle()`), and whose `reset()` never touches that object. Long-running runtimes call the logger's `reset()` between units of work, and a handler nested in a wrapper is reset only through it: what the wrapped object buffers survives every reset and grows until the worker is restarted. Symfony's `ResetInterface` is not checked (its container resets decorated services itself).",
     languages: ['php'],
     defaultSeverity: { fpm: 'off', 'long-running': 'warning' },
     category: 'php-code',
