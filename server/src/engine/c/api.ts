@@ -275,6 +275,11 @@ export interface Allocator {
   /** The block is returned through `*arg` (spprintf(&buf, …)) instead of the return value. */
   outArg?: number;
   /**
+   * The result is the zval the `retval` field of this `zend_fcall_info` argument points at
+   * (`fci.retval = &rv; zend_call_function(&fci, &fcc)`): an out-argument set beforehand.
+   */
+  fciArg?: number;
+  /**
    * The reference is held by this argument's variable itself (`Z_ADDREF_P(zv)`,
    * `zval_copy_ctor(&tmp)`): the variable now owns one more reference.
    */
@@ -382,6 +387,15 @@ export const ALLOCATORS: Record<string, Allocator> = {
   zend_call_method_with_0_params: { family: 'zval-ref', outArg: 4, failsWhen: 'zero', nothingOnException: true },
   zend_call_method_with_1_params: { family: 'zval-ref', outArg: 4, failsWhen: 'zero', nothingOnException: true },
   zend_call_method_with_2_params: { family: 'zval-ref', outArg: 4, failsWhen: 'zero', nothingOnException: true },
+  zend_call_method: { family: 'zval-ref', outArg: 5, failsWhen: 'zero', nothingOnException: true },
+  /** zend_call_function(&fci, &fcc) fills the zval `fci.retval` points at. */
+  zend_call_function: { family: 'zval-ref', fciArg: 0, failsWhen: 'FAILURE', nothingOnException: true },
+  zend_fcall_info_call: { family: 'zval-ref', outArg: 2, failsWhen: 'FAILURE', nothingOnException: true },
+  zend_call_known_function: { family: 'zval-ref', outArg: 3, nothingOnException: true },
+  zend_call_known_instance_method: { family: 'zval-ref', outArg: 2, nothingOnException: true },
+  zend_call_known_instance_method_with_0_params: { family: 'zval-ref', outArg: 2, nothingOnException: true },
+  zend_call_known_instance_method_with_1_params: { family: 'zval-ref', outArg: 2, nothingOnException: true },
+  zend_call_known_instance_method_with_2_params: { family: 'zval-ref', outArg: 2, nothingOnException: true },
   /** PHP 5: MAKE_STD_ZVAL(zv) / ALLOC_ZVAL(zv) assign an emalloc'd zval to zv. */
   MAKE_STD_ZVAL: { family: 'zval-ref', bindArg: 0 },
   ALLOC_INIT_ZVAL: { family: 'zval-ref', bindArg: 0 },

@@ -201,7 +201,7 @@ function isNull(n: Node | null | undefined): boolean {
 
 function familyOfCall(fn: string, a: Node[]): Family | undefined {
   const alloc = ALLOCATORS[fn];
-  if (!alloc || alloc.outArg !== undefined || alloc.bindArg !== undefined) return undefined;
+  if (!alloc || alloc.outArg !== undefined || alloc.bindArg !== undefined || alloc.fciArg !== undefined) return undefined;
   if (typeof alloc.family === 'string') return alloc.family;
   if (alloc.persistentArg === undefined || alloc.persistentArg >= a.length) return undefined;
   const v = constValue(a[alloc.persistentArg]);

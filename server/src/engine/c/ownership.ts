@@ -76,6 +76,8 @@ export interface AllocSite {
   global?: boolean;
   /** The allocation is a call to a function of the workspace summarised as an allocator. */
   viaSummary?: boolean;
+  /** The variable receiving it was passed by address (`helper(&zv)` filling a zval): released by address. */
+  byAddress?: boolean;
   /** Its own release function (API table), when not the family's. */
   release?: string;
   /**
@@ -94,12 +96,24 @@ export type ParamEffect =
   /** Only read: the caller still owns it. */
   | { kind: 'read' };
 
+/**
+ * A pointer parameter the function fills with a fresh block the caller owns (`*out = emalloc(…)`,
+ * `spprintf(out, …)`, `array_init(zv)` on a `zval *zv`): on every path, or only on those whose
+ * result `failsWhen` says is a success (the API table's out-argument allocators' kinds).
+ */
+export interface OutFill {
+  family: Family;
+  failsWhen?: Allocator['failsWhen'];
+}
+
 /** A function's effect on its callers, derived from its own analysis (plain data: no syntax nodes). */
 export interface FunctionSummary {
   /** Every return hands back a fresh block of this family (or NULL): its calls are allocations. */
   returns?: Family;
   /** By parameter index. */
   params: Array<ParamEffect | undefined>;
+  /** By parameter index: the out-parameters it fills (absent when none). */
+  fills?: Array<OutFill | undefined>;
   /** Declared static (not visible from other files). */
   isStatic: boolean;
 }
@@ -405,6 +419,11 @@ function deallocFamilies(fn: string, args: Node[]): Family[] | undefined {
 
 type Mode = 'read' | 'escape' | 'transfer';
 
+/** An allocator whose result is its return value (not an out-argument, a bound variable or `fci.retval`). */
+function directResult(a: Allocator): boolean {
+  return a.outArg === undefined && a.bindArg === undefined && a.fciArg === undefined;
+}
+
 /** Accessors whose result is what the zval holds: handing it over hands over the zval's reference. */
 const ZVAL_ACCESSORS = new Set<string>([
   'Z_OBJ', 'Z_OBJ_P', 'Z_STR', 'Z_STR_P', 'Z_ARR', 'Z_ARR_P', 'Z_ARRVAL', 'Z_ARRVAL_P', 'Z_COUNTED', 'Z_COUNTED_P',
@@ -453,6 +472,8 @@ class UnitAnalyzer {
   /** Parameter index -> its states at the exits; the families of the deallocators that released it. */
   private readonly paramExit = new Map<number, Set<AllocState>>();
   private readonly paramFamilies = new Map<number, Set<string>>();
+  /** Per exit: the out-parameters filled there (by index) and the constant returned (recordFills). */
+  private readonly fillExits: Array<{ filled: Map<number, Family>; ret: number | 'other' | undefined }> = [];
   /** What the return statements hand back: a family, 'null', 'void' or 'other'. */
   private readonly returnKinds = new Set<string>();
   readonly staticLocals = new Set<string>();
@@ -462,6 +483,11 @@ class UnitAnalyzer {
   private readonly watchAddref = new Set<string>();
   /** Variables receiving the status of an out-argument allocator (failsWhen), with those calls. */
   private readonly statusCalls = new Map<string, Node[]>();
+  /**
+   * `fci.retval = &rv` (key `fci`) and `pfci->retval = &rv` (key `pfci->`): the local zval a
+   * zend_call_function of that fcall info fills; null when the function names several.
+   */
+  private readonly fciRetvals = new Map<string, string | null>();
   /** The CFG node being evaluated: its expansion, if any, places the nodes it evaluates. */
   private current: CfgNode | undefined;
 
@@ -513,10 +539,22 @@ class UnitAnalyzer {
       if (!a) continue;
       const l = strip(a.childForFieldName(a.type === 'init_declarator' ? 'declarator' : 'left'));
       const r = strip(a.childForFieldName(a.type === 'init_declarator' ? 'value' : 'right'));
-      if (l?.type !== 'identifier' || r?.type !== 'call_expression' || !ALLOCATORS[calleeName(r) ?? '']?.failsWhen) continue;
+      if (l?.type !== 'identifier' || r?.type !== 'call_expression' || !this.failsOf(r)) continue;
       let list = this.statusCalls.get(l.text);
       if (!list) this.statusCalls.set(l.text, (list = []));
       list.push(r);
+    }
+    for (const a of unit.body.descendantsOfType('assignment_expression')) {
+      const l = strip(a?.childForFieldName('left'));
+      const r = strip(a?.childForFieldName('right'));
+      if (!a || l?.type !== 'field_expression' || l.childForFieldName('field')?.text !== 'retval' || a.childForFieldName('operator')?.text !== '=') continue;
+      const base = strip(l.childForFieldName('argument'));
+      if (!base) continue;
+      const key = l.childForFieldName('operator')?.text === '->' ? `${base.text}->` : base.text;
+      const v = r?.type === 'pointer_expression' && r.childForFieldName('operator')?.text === '&' ? strip(r.childForFieldName('argument')) : null;
+      const name = v?.type === 'identifier' && this.locals.has(v.text) ? v.text : null;
+      const had = this.fciRetvals.get(key);
+      this.fciRetvals.set(key, had === undefined || had === name ? name : null);
     }
     // Globals: only request code and its helpers (a plain function of unknown callers storing
     // into a global is mostly set-up code: vm trace files, version strings, handler tables).
@@ -536,7 +574,7 @@ class UnitAnalyzer {
     const fn = calleeName(call);
     if (!fn) return undefined;
     const a = ALLOCATORS[fn];
-    const fam = a ? (a.outArg === undefined && a.bindArg === undefined ? familyOf(a, argsOf(call)) : undefined) : this.summaries(fn)?.returns;
+    const fam = a ? (directResult(a) ? familyOf(a, argsOf(call)) : undefined) : this.summaries(fn)?.returns;
     return fam && FAMILIES[fam].lifetime === 'process' ? fam : undefined;
   }
 
@@ -578,6 +616,7 @@ class UnitAnalyzer {
     this.paramExit.clear();
     this.paramFamilies.clear();
     this.returnKinds.clear();
+    this.fillExits.length = 0;
   }
 
   private solve(): void {
@@ -700,6 +739,7 @@ class UnitAnalyzer {
           let list = this.exitStates.get(id);
           if (!list) this.exitStates.set(id, (list = []));
           list.push(out);
+          this.recordFills(out, node.exitKind === 'return' ? node.value : undefined);
           for (const [sid, idx] of this.paramSites) {
             let set = this.paramExit.get(idx);
             if (!set) this.paramExit.set(idx, (set = new Set()));
@@ -760,10 +800,70 @@ class UnitAnalyzer {
       const fn = calleeName(e);
       if (!fn) return 'other';
       const a = ALLOCATORS[fn];
-      if (a) return a.outArg === undefined && a.bindArg === undefined ? (familyOf(a, argsOf(e)) ?? 'other') : 'other';
+      if (a) return directResult(a) ? (familyOf(a, argsOf(e)) ?? 'other') : 'other';
       return this.summaries(fn)?.returns ?? 'other';
     }
     return 'other';
+  }
+
+  /**
+   * At an exit: which pointer parameters hold a block this function made for the caller
+   * (`*out` bound by a store or an out-argument allocator, an `array_init(zv)` still owned),
+   * with what the function returns there.
+   */
+  private recordFills(st: PState, value: Node | null | undefined): void {
+    if (this.unit.kind !== 'other' && this.unit.kind !== 'helper') return;
+    const filled = new Map<number, Family>();
+    this.unit.params.forEach((p, i) => {
+      const out = st.vars.get(`*${p}`);
+      if (out !== undefined && st.sites.get(out) === 'T') filled.set(i, this.sites[out].family);
+      const zv = st.vars.get(p);
+      if (zv !== undefined && this.sites[zv].outZval && st.sites.get(zv) === 'A') filled.set(i, 'zval-ref');
+    });
+    let ret: number | 'other' | undefined;
+    const e = strip(value);
+    if (e) {
+      ret = e.type === 'identifier' && e.text === 'SUCCESS' ? 0 : e.type === 'identifier' && e.text === 'FAILURE' ? -1 : constValue(e);
+      if (ret === undefined) ret = 'other';
+    }
+    this.fillExits.push({ filled, ret });
+  }
+
+  /** What the exits say of each out-parameter: filled on every path, or on those a result tells. */
+  private fills(): Array<OutFill | undefined> | undefined {
+    if (!this.fillExits.length || !this.fillExits.some((x) => x.filled.size)) return undefined;
+    const out: Array<OutFill | undefined> = this.unit.params.map(() => undefined);
+    let any = false;
+    this.unit.params.forEach((_, i) => {
+      const fams = new Set<Family>();
+      const filledRets: Array<number | 'other' | undefined> = [];
+      const unfilledRets: Array<number | 'other' | undefined> = [];
+      for (const x of this.fillExits) {
+        const f = x.filled.get(i);
+        if (f) {
+          fams.add(f);
+          filledRets.push(x.ret);
+        } else unfilledRets.push(x.ret);
+      }
+      if (fams.size !== 1) return;
+      const family = [...fams][0];
+      if (!unfilledRets.length) {
+        out[i] = { family };
+        any = true;
+        return;
+      }
+      const num = (v: number | 'other' | undefined): v is number => typeof v === 'number';
+      let failsWhen: Allocator['failsWhen'];
+      if (unfilledRets.every((v) => v === -1) && filledRets.every((v) => v === 0)) failsWhen = 'FAILURE';
+      else if (unfilledRets.every((v) => v === 'other' || (num(v) && v !== 0)) && filledRets.every((v) => v === 0)) failsWhen = 'nonzero';
+      else if (unfilledRets.every((v) => v === 0) && filledRets.every((v) => v === 'other' || (num(v) && v !== 0))) failsWhen = 'zero';
+      else if (unfilledRets.every((v) => num(v) && v < 0) && filledRets.every((v) => num(v) && v >= 0)) failsWhen = 'negative';
+      // A zval filled on some paths only: the caller releases it anyway (zval_ptr_dtor of a scalar is nothing).
+      if (!failsWhen && family !== 'zval-ref') return;
+      out[i] = failsWhen ? { family, failsWhen } : { family };
+      any = true;
+    });
+    return any ? out : undefined;
   }
 
   /** The summary callers may use: an allocator, and what happens to each pointer parameter. */
@@ -781,7 +881,8 @@ class UnitAnalyzer {
       } else if (only(['R', 'T', 'N']) && states.has('T')) params[idx] = { kind: 'transfer' };
       else if (only(['A', 'N']) && states.has('A')) params[idx] = { kind: 'read' };
     }
-    return { returns, params, isStatic: this.unit.isStatic };
+    const fills = this.fills();
+    return fills ? { returns, params, fills, isStatic: this.unit.isStatic } : { returns, params, isStatic: this.unit.isStatic };
   }
 
   /** Where the node being evaluated comes from when it lies in an expanded macro. */
@@ -1224,8 +1325,8 @@ class UnitAnalyzer {
         if (site !== undefined && !truth && st.sites.get(site) === 'A') st.sites.set(site, 'N');
         // `rc = getaddrinfo(…); if (rc) …`: the status of an out-argument allocator.
         for (const call of this.statusCalls.get(e.text) ?? []) {
-          const fails = ALLOCATORS[calleeName(call) ?? '']?.failsWhen;
-          if ((fails === 'nonzero' && truth) || (fails === 'zero' && !truth)) this.outArgUnset(call, st);
+          const fails = this.failsOf(call);
+          if (((fails === 'nonzero' || fails === 'FAILURE') && truth) || (fails === 'zero' && !truth)) this.outArgUnset(call, st);
         }
         return;
       }
@@ -1257,8 +1358,8 @@ class UnitAnalyzer {
           if (a?.type === 'identifier') this.holdsNoReference(st, a.text);
         }
         // getaddrinfo(…) != 0, !yaml_parser_parse(…): the call failed, its out-argument holds nothing.
-        const fails = f ? ALLOCATORS[f]?.failsWhen : undefined;
-        if ((fails === 'nonzero' && truth) || (fails === 'zero' && !truth)) this.outArgUnset(e, st);
+        const fails = this.failsOf(e);
+        if (((fails === 'nonzero' || fails === 'FAILURE') && truth) || (fails === 'zero' && !truth)) this.outArgUnset(e, st);
         return;
       }
       case 'binary_expression': {
@@ -1268,7 +1369,7 @@ class UnitAnalyzer {
         if (!l || !r) return;
         // `vasprintf(&buf, …) < 0` (or `>= 0` false): failed, nothing was allocated.
         if ((op === '<' || op === '>=') && constValue(r) === 0 && (op === '<') === truth) {
-          for (const call of this.statusCallsOf(l)) if (ALLOCATORS[calleeName(call) ?? '']?.failsWhen === 'negative') this.outArgUnset(call, st);
+          for (const call of this.statusCallsOf(l)) if (this.failsOf(call) === 'negative') this.outArgUnset(call, st);
         }
         if (op === '&&') {
           if (truth) {
@@ -1301,14 +1402,14 @@ class UnitAnalyzer {
             const equal = op === '==' ? truth : !truth;
             for (const call of calls) {
               const fn = calleeName(call);
-              if (fn && ALLOCATORS[fn]?.failsWhen === 'FAILURE' && equal === (k.text === 'FAILURE')) this.outArgUnset(call, st);
+              if (fn && this.failsOf(call) === 'FAILURE' && equal === (k.text === 'FAILURE')) this.outArgUnset(call, st);
             }
           }
           // `vasprintf(&buf, …) == -1`: the failure edge of a call failing with a negative result.
           for (const [a, b] of [[l, r], [r, l]]) {
             if (constValue(b) !== -1) continue;
             for (const call of this.statusCallsOf(a)) {
-              if (ALLOCATORS[calleeName(call) ?? '']?.failsWhen === 'negative' && (op === '==') === truth) this.outArgUnset(call, st);
+              if (this.failsOf(call) === 'negative' && (op === '==') === truth) this.outArgUnset(call, st);
             }
           }
           const isNull = (n: Node) => constValue(n) === 0;
@@ -1360,14 +1461,38 @@ class UnitAnalyzer {
     if (site !== undefined && this.sites[site].family === 'zval-ref' && st.sites.get(site) === 'A') st.sites.set(site, 'N');
   }
 
+  /** How an out-argument allocator's result tells a failure: the API table's, else the callee's summary (its fills). */
+  private failsOf(call: Node): Allocator['failsWhen'] {
+    const fn = calleeName(call);
+    if (!fn) return undefined;
+    const a = ALLOCATORS[fn];
+    if (a) return a.failsWhen;
+    if (DEALLOCATORS[fn] || TRANSFERS[fn] || COPIES[fn] || READERS.has(fn)) return undefined;
+    return this.summaries(fn)?.fills?.find((f) => f?.failsWhen)?.failsWhen;
+  }
+
   /** The out-argument of an allocating call that failed holds nothing on this path. */
   private outArgUnset(call: Node, st: PState): void {
     const alloc = ALLOCATORS[calleeName(call) ?? ''];
-    if (alloc?.outArg === undefined) return;
-    let a = strip(argsOf(call)[alloc.outArg]);
-    if (a?.type === 'pointer_expression') a = strip(a.childForFieldName('argument'));
-    if (a?.type !== 'identifier') return;
-    const site = st.vars.get(a.text);
+    if (!alloc) {
+      // A helper that fills `&v` only on success (its summary's fills).
+      const fills = this.summaries(calleeName(call) ?? '')?.fills;
+      fills?.forEach((f, i) => {
+        const name = f?.failsWhen ? this.addressedLocal(argsOf(call)[i]) : undefined;
+        const site = name === undefined ? undefined : st.vars.get(name);
+        if (site !== undefined && this.sites[site].call.id === call.id && st.sites.get(site) === 'A') st.sites.set(site, 'N');
+      });
+      return;
+    }
+    let name: string | undefined;
+    if (alloc?.fciArg !== undefined) name = this.fciRetvalOf(call);
+    else if (alloc?.outArg !== undefined) {
+      let a = strip(argsOf(call)[alloc.outArg]);
+      if (a?.type === 'pointer_expression') a = strip(a.childForFieldName('argument'));
+      if (a?.type === 'identifier') name = a.text;
+    }
+    if (name === undefined) return;
+    const site = st.vars.get(name);
     if (site !== undefined && this.sites[site].call.id === call.id && st.sites.get(site) === 'A') st.sites.set(site, 'N');
   }
 
@@ -1628,6 +1753,22 @@ class UnitAnalyzer {
         }
       }
     }
+    // `*out = emalloc(…)` / `*out = buf` into a pointer parameter: the caller gets the block (summaries).
+    const outParam = this.outParamOf(l);
+    if (outParam !== undefined) {
+      this.eval(l!, st, 'read');
+      const r = strip(right);
+      let sid: number | undefined;
+      if (r?.type === 'call_expression') sid = this.call(r, st, `*${outParam}`);
+      else if (r?.type === 'identifier' && st.vars.has(r.text) && this.sites[st.vars.get(r.text)!].param === undefined && st.sites.get(st.vars.get(r.text)!) === 'A') {
+        sid = st.vars.get(r.text);
+      } else this.storeElsewhere(right, st);
+      if (sid !== undefined) {
+        this.setState(st, sid, 'T');
+        st.vars.set(`*${outParam}`, sid);
+      } else st.vars.delete(`*${outParam}`);
+      return;
+    }
     // A field, a global, *out, an array element: the block is kept elsewhere.
     if (l) this.eval(l, st, 'read');
     this.storeElsewhere(right, st);
@@ -1637,6 +1778,19 @@ class UnitAnalyzer {
       const site = this.sites[sid];
       if (state === 'A' && site.family === 'zval-ref' && ALLOCATORS[site.fn]?.bindArg !== undefined) this.setState(st, sid, 'E');
     }
+  }
+
+  /** `*p` for a pointer parameter `p` of a plain C function (an out-parameter): `p`, else undefined. */
+  private outParamOf(l: Node | null | undefined): string | undefined {
+    if (l?.type !== 'pointer_expression' || l.childForFieldName('operator')?.text !== '*') return undefined;
+    const p = strip(l.childForFieldName('argument'));
+    return p?.type === 'identifier' && this.isOutParam(p.text) ? p.text : undefined;
+  }
+
+  /** A pointer parameter of a plain C function (whose summary callers use), not reassigned as a local. */
+  private isOutParam(name: string): boolean {
+    if (this.unit.kind !== 'other' && this.unit.kind !== 'helper') return false;
+    return this.unit.params.includes(name) && !!this.unit.outParams?.has(name) && !this.shadowed.has(name);
   }
 
   /** `x->f = value`, `global = value`: tracked pointers in value escape; a direct allocation is not tracked. */
@@ -1679,8 +1833,9 @@ class UnitAnalyzer {
     this.learnConstant(st, name, value);
   }
 
-  private site(call: Node, callee: Node, fn: string, family: Family, variable: string, alloc: Allocator, args: Node[]): AllocSite {
-    const key = this.nodeKey(call);
+  private site(call: Node, callee: Node, fn: string, family: Family, variable: string, alloc: Allocator, args: Node[], tag = ''): AllocSite {
+    // (`tag`: one call making several blocks, `h = parse(p, &msg)`: one site each.)
+    const key = this.nodeKey(call) + tag;
     let s = this.sitesByCall.get(key);
     if (!s) {
       s = { id: this.sites.length, call, callee, fn, family, variable, sizeBytes: sizeOf(alloc, args) };
@@ -1755,20 +1910,17 @@ class UnitAnalyzer {
       });
       // PHP 5: ZVAL_STRING(&z, "literal", 0) lets the zval point at the string: no new reference.
       const family = copied >= 0 && alloc.outArg !== undefined ? undefined : familyOf(alloc, args);
+      if (alloc.fciArg !== undefined) {
+        // zend_call_function(&fci, &fcc) after `fci.retval = &rv;`: rv now holds the result.
+        const v = this.fciRetvalOf(n);
+        if (v !== undefined && family) this.fillOut(n, callee, fn, family, v, alloc, args, st);
+        return undefined;
+      }
       if (alloc.outArg !== undefined) {
         const a = strip(args[alloc.outArg]);
         const v = a?.type === 'pointer_expression' && a.childForFieldName('operator')?.text === '&' ? strip(a.childForFieldName('argument')) : null;
         if (v?.type === 'identifier' && this.locals.has(v.text) && family) {
-          const s = this.site(n, callee, fn, family, v.text, alloc, args);
-          const old = st.vars.get(v.text);
-          if (old !== undefined && old !== s.id && st.sites.get(old) === 'A' && ![...st.vars].some(([x, y]) => x !== v.text && y === old)) {
-            this.leak(old, { kind: 'overwrite', node: n });
-            st.sites.set(old, 'L');
-          }
-          st.vars.set(v.text, s.id);
-          st.sites.set(s.id, 'A');
-          this.forget(st, v.text);
-          if (alloc.nothingOnException) st.conds.set(`${LAST_CALL}${s.id}`, true);
+          this.fillOut(n, callee, fn, family, v.text, alloc, args, st);
         } else if (family === 'zval-ref' && ZVAL_MAKERS.has(fn) && a?.type === 'identifier' && this.callerZval(a.text)) {
           // array_init(return_value), object_init_ex(zv, ce) on a `zval *zv` parameter: the caller's zval
           // now holds a value this function made (handed over at the exits, lost if overwritten first).
@@ -1782,6 +1934,12 @@ class UnitAnalyzer {
           st.vars.set(a.text, s.id);
           st.sites.set(s.id, 'A');
           this.forget(st, a.text);
+        } else if (a?.type === 'identifier' && family && family !== 'zval-ref' && this.isOutParam(a.text)) {
+          // spprintf(out, …) on a `char **out` parameter: *out is the caller's new block (summaries).
+          const s = this.site(n, callee, fn, family, `*${a.text}`, alloc, args);
+          st.sites.set(s.id, 'A');
+          this.setState(st, s.id, 'T');
+          st.vars.set(`*${a.text}`, s.id);
         } else if (args[alloc.outArg]) this.eval(args[alloc.outArg], st, 'escape');
         return undefined;
       }
@@ -1834,6 +1992,14 @@ class UnitAnalyzer {
         else if (eff.kind === 'transfer') this.eval(a, st, 'transfer');
         else this.release(n, fn, a, st, eff.families);
       });
+      // `helper(&buf)` of a parameter the helper fills: buf now owns its block.
+      sum.fills?.forEach((fill, i) => {
+        const name = fill ? this.addressedLocal(args[i]) : undefined;
+        if (fill && name !== undefined) {
+          const s = this.fillOut(n, callee, fn, fill.family, name, { family: fill.family, failsWhen: fill.failsWhen }, args, st, `#out${i}`);
+          if (fill.family === 'zval-ref') s.byAddress = true;
+        }
+      });
       if (!sum.returns || target === undefined) return undefined;
       const s = this.site(n, callee, fn, sum.returns, target, { family: sum.returns }, args);
       s.viaSummary = true;
@@ -1851,6 +2017,43 @@ class UnitAnalyzer {
       if (v?.type === 'identifier' && this.locals.has(v.text)) this.forget(st, v.text);
     }
     return undefined;
+  }
+
+  /** `&v` for a local `v`: `v`, else undefined. */
+  private addressedLocal(a: Node | undefined): string | undefined {
+    const e = strip(a);
+    if (e?.type !== 'pointer_expression' || e.childForFieldName('operator')?.text !== '&') return undefined;
+    const v = strip(e.childForFieldName('argument'));
+    return v?.type === 'identifier' && this.locals.has(v.text) ? v.text : undefined;
+  }
+
+  /** An out-argument allocator's call `n` fills the local `name` with a new block of `family`. */
+  private fillOut(n: Node, callee: Node, fn: string, family: Family, name: string, alloc: Allocator, args: Node[], st: PState, tag = ''): AllocSite {
+    const s = this.site(n, callee, fn, family, name, alloc, args, tag);
+    const old = st.vars.get(name);
+    if (old !== undefined && old !== s.id && st.sites.get(old) === 'A' && ![...st.vars].some(([x, y]) => x !== name && y === old)) {
+      this.leak(old, { kind: 'overwrite', node: n });
+      st.sites.set(old, 'L');
+    }
+    st.vars.set(name, s.id);
+    st.sites.set(s.id, 'A');
+    this.forget(st, name);
+    if (alloc.nothingOnException) st.conds.set(`${LAST_CALL}${s.id}`, true);
+    return s;
+  }
+
+  /**
+   * The local zval a `zend_call_function(&fci, …)`-like call fills: the one every
+   * `fci.retval = &rv` (or `pfci->retval = &rv` for a call given `pfci`) of the function names.
+   */
+  private fciRetvalOf(call: Node): string | undefined {
+    const i = ALLOCATORS[calleeName(call) ?? '']?.fciArg;
+    if (i === undefined) return undefined;
+    const a = strip(argsOf(call)[i]);
+    if (!a) return undefined;
+    const key = a.type === 'pointer_expression' && a.childForFieldName('operator')?.text === '&' ? strip(a.childForFieldName('argument'))?.text : `${a.text}->`;
+    const v = key === undefined ? undefined : this.fciRetvals.get(key);
+    return v ?? undefined;
   }
 
   /** `return_value` of request code, or a pointer parameter (a zval the caller passed to be filled). */
@@ -2184,7 +2387,7 @@ export function summarizeFile(text: string, budget?: () => void, prepareKey?: st
 /** The summaries other files may use: non-static functions that allocate or do something with a parameter. */
 function exported(summaries: Map<string, FunctionSummary>): Map<string, FunctionSummary> {
   const out = new Map<string, FunctionSummary>();
-  for (const [name, s] of summaries) if (!s.isStatic && (s.returns || s.params.some((p) => p))) out.set(name, s);
+  for (const [name, s] of summaries) if (!s.isStatic && (s.returns || s.params.some((p) => p) || s.fills)) out.set(name, s);
   return out;
 }
 

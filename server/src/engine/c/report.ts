@@ -222,6 +222,8 @@ export function leakHover(ctx: RuleContext, r: SiteReport): string {
 /** `zval_ptr_dtor(&tmp)` when the zval variable itself holds the reference (ZVAL_COPY(&tmp, …)), else `zval_ptr_dtor(zv)`. */
 function byAddress(site: AllocSite): boolean {
   const a = ALLOCATORS[site.fn];
+  // `fci.retval = &rv`, `helper(&zv)` filling a zval: the zval variable itself.
+  if (a?.fciArg !== undefined || site.byAddress) return true;
   const i = a?.outArg ?? a?.bindArg;
   if (i === undefined) return false;
   const arg = site.call.childForFieldName('arguments')?.namedChildren.filter((c) => c && c.type !== 'comment')[i];

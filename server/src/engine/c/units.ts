@@ -27,6 +27,8 @@ export interface FunctionUnit {
   params: string[];
   /** The parameters declared as pointers (`char *p`, `zval *zv`): summaries track these. */
   pointerParams?: Set<string>;
+  /** `T **out` parameters (two levels or more): `*out = block` hands the block to the caller. */
+  outParams?: Set<string>;
   /** Whether the function is declared static. */
   isStatic: boolean;
   /** A plain function called only from lifecycle code (MINIT and its helpers): reported as lifecycle code is. */
@@ -128,6 +130,7 @@ function unitFromDefinition(def: Node): FunctionUnit | undefined {
   if (!name) return undefined;
   const params: string[] = [];
   const pointerParams = new Set<string>();
+  const outParams = new Set<string>();
   const plist = fd.childForFieldName('parameters');
   for (const p of plist?.namedChildren ?? []) {
     if (p?.type !== 'parameter_declaration') continue;
@@ -136,8 +139,9 @@ function unitFromDefinition(def: Node): FunctionUnit | undefined {
     if (n) params.push(n);
     // `char *p` (one level): a block the function may release or keep; `char **out` is an out-parameter.
     if (n && d?.type === 'pointer_declarator' && d.childForFieldName('declarator')?.type === 'identifier') pointerParams.add(n);
+    if (n && d?.type === 'pointer_declarator' && d.childForFieldName('declarator')?.type === 'pointer_declarator') outParams.add(n);
   }
-  return { kind: 'other', name, body, params, pointerParams, isStatic };
+  return { kind: 'other', name, body, params, pointerParams, outParams, isStatic };
 }
 
 function collect(root: Node, out: FunctionUnit[]): void {

@@ -1,0 +1,202 @@
+// Mechanisms added for the real leak-fix corpus (issue 16, session 7: test/corpus/c-real.jsonl,
+// `npm run accuracy:c-real`): each pinned with a small case that fails when it is taken out,
+// and a case showing what stays quiet.
+import { initEngine } from '../../server/src/engine';
+import { ruleTester, src } from './c-helpers';
+
+before(async () => {
+  await initEngine();
+});
+
+// zend_call_function(&fci, &fcc) fills the zval `fci.retval` points at (php-ds's user comparators).
+ruleTester(
+  'c-refcount-leak',
+  [
+    {
+      name: 'fci.retval released after zend_call_function; nothing on its FAILURE edge',
+      code: src(
+        'static int cmp(zend_fcall_info *f, zval *a)',
+        '{',
+        '    zend_fcall_info fci = *f;',
+        '    zend_fcall_info_cache fcc;',
+        '    zval retval;',
+        '    long r;',
+        '    fci.param_count = 1;',
+        '    fci.params = a;',
+        '    fci.retval = &retval;',
+        '    if (zend_call_function(&fci, &fcc) == FAILURE) {',
+        '        return 0;',
+        '    }',
+        '    r = zval_get_long(&retval);',
+        '    zval_ptr_dtor(&retval);',
+        '    return r;',
+        '}',
+      ),
+    },
+    {
+      name: 'a retval the fcall info does not point at a local: not tracked',
+      code: src(
+        'static int cmp(zend_fcall_info *fci, zend_fcall_info_cache *fcc, zval *out)',
+        '{',
+        '    fci->retval = out;',
+        '    return zend_call_function(fci, fcc);',
+        '}',
+      ),
+    },
+  ],
+  [
+    {
+      name: 'fci.retval never released after zend_call_function (a global fcall info)',
+      code: src(
+        'static int user_compare(const void *a, const void *b)',
+        '{',
+        '    zval params[2];',
+        '    zval retval;',
+        '    DSG(fci).param_count = 2;',
+        '    DSG(fci).params = params;',
+        '    DSG(fci).retval = &retval;',
+        '    if (zend_call_function(&DSG(fci), &DSG(fcc)) == SUCCESS) {',
+        '        return zval_get_long(&retval);',
+        '    }',
+        '    return 0;',
+        '}',
+      ),
+      errors: [
+        {
+          message: ['zend_call_function(&DSG(fci), &DSG(fcc)) takes a reference (refcount + 1) held by `retval` that is never released (zval_ptr_dtor)'],
+        },
+      ],
+    },
+    {
+      name: 'pfci->retval given to zend_call_function(pfci, …) and dropped',
+      code: src(
+        'static void run(zend_fcall_info *pfci, zend_fcall_info_cache *fcc)',
+        '{',
+        '    zval rv;',
+        '    pfci->retval = &rv;',
+        '    zend_call_function(pfci, fcc);',
+        '}',
+      ),
+      errors: [{ message: ['zend_call_function(pfci, fcc) takes a reference (refcount + 1) held by `rv` that is never released (zval_ptr_dtor)'] }],
+    },
+  ],
+);
+
+// Out-parameter summaries: a helper that fills `*out` (or a caller's zval) hands the block to the
+// caller, on every path or only where its result says success (`build_cmd(&cmd, …) == FAILURE`).
+const helpers = [
+  'static int build_cmd(char **out, int n)',
+  '{',
+  '    if (n < 0) {',
+  '        return FAILURE;',
+  '    }',
+  '    spprintf(out, 0, "cmd %d", n);',
+  '    return SUCCESS;',
+  '}',
+  'static char *parse(const char *p, char **msg)',
+  '{',
+  '    char *h = emalloc(10);',
+  '    if (!p) {',
+  '        efree(h);',
+  '        *msg = estrdup("bad");',
+  '        return NULL;',
+  '    }',
+  '    return h;',
+  '}',
+];
+ruleTester(
+  'c-request-heap-leak',
+  [
+    {
+      name: 'the out-parameter released; nothing on the FAILURE edge',
+      code: src(...helpers, 'PHP_FUNCTION(a)', '{', '    char *cmd;', '    if (build_cmd(&cmd, 3) == FAILURE) {', '        RETURN_FALSE;', '    }', '    php_printf("%s", cmd);', '    efree(cmd);', '}'),
+    },
+    {
+      name: 'an error message filled on failure only, released there',
+      code: src(
+        ...helpers,
+        'PHP_FUNCTION(b)',
+        '{',
+        '    char *msg = NULL, *h;',
+        '    if (!(h = parse("x", &msg))) {',
+        '        php_error_docref(NULL, E_WARNING, "%s", msg);',
+        '        efree(msg);',
+        '        RETURN_FALSE;',
+        '    }',
+        '    efree(h);',
+        '}',
+      ),
+    },
+  ],
+  [
+    {
+      name: 'the out-parameter of a helper never released',
+      code: src(...helpers, 'PHP_FUNCTION(a)', '{', '    char *cmd;', '    if (build_cmd(&cmd, 3) == FAILURE) {', '        RETURN_FALSE;', '    }', '    php_printf("%s", cmd);', '}'),
+      errors: [{ message: ['`cmd` = build_cmd(&cmd, 3) is never efree()d'] }],
+    },
+    {
+      name: 'an error message filled on failure, dropped on that path',
+      code: src(
+        ...helpers,
+        'PHP_FUNCTION(b)',
+        '{',
+        '    char *msg = NULL, *h;',
+        '    if (!(h = parse("x", &msg))) {',
+        '        php_error_docref(NULL, E_WARNING, "%s", msg);',
+        '        RETURN_FALSE;',
+        '    }',
+        '    efree(h);',
+        '}',
+      ),
+      errors: [{ message: ['`msg` = parse("x", &msg) is never efree()d'] }],
+    },
+  ],
+);
+
+ruleTester(
+  'c-refcount-leak',
+  [
+    {
+      name: 'a zval a helper fills, released by the caller',
+      code: src(
+        'static void to_zval(zval *z, int n)',
+        '{',
+        '    if (n) {',
+        '        array_init(z);',
+        '        return;',
+        '    }',
+        '    ZVAL_LONG(z, 0);',
+        '}',
+        'PHP_FUNCTION(c)',
+        '{',
+        '    zval v;',
+        '    to_zval(&v, 1);',
+        '    php_var_dump(&v, 1);',
+        '    zval_ptr_dtor(&v);',
+        '}',
+      ),
+    },
+  ],
+  [
+    {
+      name: 'a zval a helper fills on some paths, dropped by the caller',
+      code: src(
+        'static void to_zval(zval *z, int n)',
+        '{',
+        '    if (n) {',
+        '        array_init(z);',
+        '        return;',
+        '    }',
+        '    ZVAL_LONG(z, 0);',
+        '}',
+        'PHP_FUNCTION(c)',
+        '{',
+        '    zval v;',
+        '    to_zval(&v, 1);',
+        '    php_var_dump(&v, 1);',
+        '}',
+      ),
+      errors: [{ message: ['to_zval(&v, 1) takes a reference (refcount + 1) held by `v` that is never released (zval_ptr_dtor)'] }],
+    },
+  ],
+);
