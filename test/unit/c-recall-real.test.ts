@@ -200,3 +200,103 @@ ruleTester(
     },
   ],
 );
+
+// `va_arg(ap, T *)`: the type argument is blanked by the pre-pass, so the function is analysed.
+ruleTester(
+  'c-request-heap-leak',
+  [],
+  [
+    {
+      name: 'a function reading va_arg(argv, unsigned *) is analysed',
+      code: src(
+        'static int apply(void *p, int argc, va_list argv, zend_hash_key *key)',
+        '{',
+        '    unsigned *i = va_arg(argv, unsigned *);',
+        '    char *tmp = estrdup("x");',
+        '    if (*i > 1) {',
+        '        return 0;',
+        '    }',
+        '    efree(tmp);',
+        '    return 1;',
+        '}',
+      ),
+      errors: [{ message: ['`tmp` = estrdup("x") is not efree()d on the path through line 6'] }],
+    },
+  ],
+);
+
+// A helper filling `*key` only when `key` is not NULL (and returning a status not tied to it):
+// the caller passing `&key` owns what it may hold (pecl pq's has_dimension).
+ruleTester(
+  'c-request-heap-leak',
+  [
+    {
+      name: 'the maybe-filled out-parameter tested and released',
+      code: src(
+        'static int has_dim(HashTable *ht, zval *member, char **key)',
+        '{',
+        '    int exists = zend_hash_exists(ht, Z_STRVAL_P(member), Z_STRLEN_P(member));',
+        '    if (key) {',
+        '        *key = estrndup(Z_STRVAL_P(member), Z_STRLEN_P(member));',
+        '    }',
+        '    return exists;',
+        '}',
+        'static int read_dim(HashTable *ht, zval *member)',
+        '{',
+        '    char *key = NULL;',
+        '    if (has_dim(ht, member, &key)) {',
+        '        if (key) efree(key);',
+        '        return 1;',
+        '    }',
+        '    if (key) efree(key);',
+        '    return 0;',
+        '}',
+      ),
+    },
+    {
+      name: 'a path where the out-parameter itself is NULL says nothing of the FAILURE result',
+      code: src(
+        'static int get(char **key, int bad)',
+        '{',
+        '    if (!key) return SUCCESS;',
+        '    if (bad) return FAILURE;',
+        '    *key = estrdup("x");',
+        '    return SUCCESS;',
+        '}',
+        'PHP_FUNCTION(g)',
+        '{',
+        '    char *k;',
+        '    if (get(&k, 1) == FAILURE) {',
+        '        RETURN_FALSE;',
+        '    }',
+        '    efree(k);',
+        '}',
+      ),
+    },
+  ],
+  [
+    {
+      name: 'the maybe-filled out-parameter dropped when the helper answers no',
+      code: src(
+        'static int has_dim(HashTable *ht, zval *member, char **key)',
+        '{',
+        '    int exists = zend_hash_exists(ht, Z_STRVAL_P(member), Z_STRLEN_P(member));',
+        '    if (key) {',
+        '        *key = estrndup(Z_STRVAL_P(member), Z_STRLEN_P(member));',
+        '    }',
+        '    return exists;',
+        '}',
+        'static int read_dim(HashTable *ht, zval *member)',
+        '{',
+        '    char *key = NULL;',
+        '    if (has_dim(ht, member, &key)) {',
+        '        if (key) efree(key);',
+        '        return 1;',
+        '    }',
+        '    return 0;',
+        '}',
+      ),
+      errors: [{ message: ['`key` = has_dim(ht, member, &key) is not efree()d on the path through line 16'] }],
+    },
+  ],
+);

@@ -473,7 +473,7 @@ class UnitAnalyzer {
   private readonly paramExit = new Map<number, Set<AllocState>>();
   private readonly paramFamilies = new Map<number, Set<string>>();
   /** Per exit: the out-parameters filled there (by index) and the constant returned (recordFills). */
-  private readonly fillExits: Array<{ filled: Map<number, Family>; ret: number | 'other' | undefined }> = [];
+  private readonly fillExits: Array<{ filled: Map<number, Family | null>; ret: number | 'other' | undefined }> = [];
   /** What the return statements hand back: a family, 'null', 'void' or 'other'. */
   private readonly returnKinds = new Set<string>();
   readonly staticLocals = new Set<string>();
@@ -813,10 +813,16 @@ class UnitAnalyzer {
    */
   private recordFills(st: PState, value: Node | null | undefined): void {
     if (this.unit.kind !== 'other' && this.unit.kind !== 'helper') return;
-    const filled = new Map<number, Family>();
+    const filled = new Map<number, Family | null>();
     this.unit.params.forEach((p, i) => {
+      // `if (key) *key = …`: a path where the out-parameter itself was NULL says nothing of a caller passing `&v`.
+      const isNull = st.conds.get(p) === false || st.conds.get(`!${p}`) === true || st.conds.get(`${p} == NULL`) === true || st.conds.get(`${p} != NULL`) === false;
+      if (isNull && this.isOutParam(p)) {
+        filled.set(i, null);
+        return;
+      }
       const out = st.vars.get(`*${p}`);
-      if (out !== undefined && st.sites.get(out) === 'T') filled.set(i, this.sites[out].family);
+      if (out !== undefined && (st.sites.get(out) === 'T' || st.sites.get(out) === 'E')) filled.set(i, this.sites[out].family);
       const zv = st.vars.get(p);
       if (zv !== undefined && this.sites[zv].outZval && st.sites.get(zv) === 'A') filled.set(i, 'zval-ref');
     });
@@ -840,6 +846,7 @@ class UnitAnalyzer {
       const unfilledRets: Array<number | 'other' | undefined> = [];
       for (const x of this.fillExits) {
         const f = x.filled.get(i);
+        if (f === null) continue;
         if (f) {
           fams.add(f);
           filledRets.push(x.ret);
@@ -856,10 +863,12 @@ class UnitAnalyzer {
       let failsWhen: Allocator['failsWhen'];
       if (unfilledRets.every((v) => v === -1) && filledRets.every((v) => v === 0)) failsWhen = 'FAILURE';
       else if (unfilledRets.every((v) => v === 'other' || (num(v) && v !== 0)) && filledRets.every((v) => v === 0)) failsWhen = 'nonzero';
-      else if (unfilledRets.every((v) => v === 0) && filledRets.every((v) => v === 'other' || (num(v) && v !== 0))) failsWhen = 'zero';
+      // (An unfilled exit returning a value not known, beside one returning 0: the caller tests the pointer too.)
+      else if (unfilledRets.every((v) => v === 0 || v === 'other') && unfilledRets.includes(0) && filledRets.every((v) => v === 'other' || (num(v) && v !== 0))) failsWhen = 'zero';
       else if (unfilledRets.every((v) => num(v) && v < 0) && filledRets.every((v) => num(v) && v >= 0)) failsWhen = 'negative';
-      // A zval filled on some paths only: the caller releases it anyway (zval_ptr_dtor of a scalar is nothing).
-      if (!failsWhen && family !== 'zval-ref') return;
+      // Filled on some paths only, which the result does not tell: the caller owns what it may hold
+      // (it tests the pointer it initialised to NULL; zval_ptr_dtor of a scalar zval is nothing).
+      if (!failsWhen && !filledRets.length) return;
       out[i] = failsWhen ? { family, failsWhen } : { family };
       any = true;
     });
@@ -1760,7 +1769,7 @@ class UnitAnalyzer {
       const r = strip(right);
       let sid: number | undefined;
       if (r?.type === 'call_expression') sid = this.call(r, st, `*${outParam}`);
-      else if (r?.type === 'identifier' && st.vars.has(r.text) && this.sites[st.vars.get(r.text)!].param === undefined && st.sites.get(st.vars.get(r.text)!) === 'A') {
+      else if (r?.type === 'identifier' && st.vars.has(r.text) && this.sites[st.vars.get(r.text)!].param === undefined && ['A', 'E'].includes(st.sites.get(st.vars.get(r.text)!) ?? '')) {
         sid = st.vars.get(r.text);
       } else this.storeElsewhere(right, st);
       if (sid !== undefined) {

@@ -100,7 +100,28 @@ function groupEnd(text: string, i: number): number {
 
 /** Whether any token of the pre-pass occurs (a quick test on the raw text: most files of PHP 8 code need nothing). */
 function mayNeed(text: string): boolean {
-  return text.includes('TSRMLS') || text.includes('ZEND_') || text.includes('zend_') || text.includes('PHPAPI') || text.includes('PHP_');
+  return text.includes('TSRMLS') || text.includes('ZEND_') || text.includes('zend_') || text.includes('PHPAPI') || text.includes('PHP_') || text.includes('va_arg');
+}
+
+/**
+ * `va_arg(ap, T)`: the type argument (from its comma to the closing parenthesis), which
+ * tree-sitter cannot read as an expression (`va_arg(argv, unsigned *)`); -1 when not that shape.
+ */
+function typeArgument(text: string, j: number): [number, number] | undefined {
+  const end = groupEnd(text, j);
+  if (end < 0) return undefined;
+  let depth = 0;
+  for (let k = text.indexOf('(', j); k < end; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 34 || c === 39) {
+      k = literalEnd(text, k) - 1;
+      continue;
+    }
+    if (c === 40) depth++;
+    else if (c === 41) depth--;
+    else if (c === 44 && depth === 1) return [k, end - 1];
+  }
+  return undefined;
 }
 
 /** The pre-pass: same length, same line ends, macros read as the C they stand for. */
@@ -134,6 +155,18 @@ export function preprocessC(text: string): string {
     const word = text.slice(i, j);
     let end = -1;
     let with_ = '';
+    if (word === 'va_arg') {
+      // `va_arg(ap, T)` reads as the call `va_arg(ap)`: the type is blanked (the value is an unknown call's).
+      const at = typeArgument(text, j);
+      if (at) {
+        parts.push(text.slice(last, at[0]));
+        pad(parts, text, at[0], at[1]);
+        last = at[1];
+        changed = true;
+        i = at[1];
+        continue;
+      }
+    }
     if (EMPTY.has(word)) end = j;
     else if (EMPTY_CALLS.has(word)) end = groupEnd(text, j);
     else if (SPELLED.has(word)) {
