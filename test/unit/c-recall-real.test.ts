@@ -300,3 +300,58 @@ ruleTester(
     },
   ],
 );
+
+// Same-file macros whose body is one call, used inside an expression, and macros defined once per
+// PHP version (`#if PHP_VERSION_ID >= 70000`): the PHP 8.2 definition is the one expanded.
+const versioned = [
+  '#if PHP_VERSION_ID < 70000',
+  '#define MY_ZVAL_STRING(z, s) ZVAL_STRING(z, s, 0)',
+  '#define MY_CALL(t, o, f, rv) call_user_function_ex(t, &o, f, &rv, 0, NULL, 1, NULL)',
+  '#define MY_DTOR(v) zval_ptr_dtor(&v)',
+  '#else',
+  '#define MY_ZVAL_STRING(z, s) ZVAL_STRING(z, s)',
+  '#define MY_CALL(t, o, f, rv) call_user_function_ex(t, o, f, rv, 0, NULL, 1, NULL)',
+  '#define MY_DTOR(v) zval_ptr_dtor(v)',
+  '#endif',
+];
+ruleTester(
+  'c-refcount-leak',
+  [
+    {
+      name: 'the function-name zval released after a macro call in a condition',
+      code: src(
+        ...versioned,
+        'long cb(zval *object)',
+        '{',
+        '    zval fname, rv;',
+        '    long idx = 0;',
+        '    MY_ZVAL_STRING(&fname, "getName");',
+        '    if (SUCCESS == MY_CALL(EG(function_table), object, &fname, &rv)) {',
+        '        MY_DTOR(&rv);',
+        '    }',
+        '    zval_ptr_dtor(&fname);',
+        '    return idx;',
+        '}',
+      ),
+    },
+  ],
+  [
+    {
+      name: 'the function-name zval of a macro call never released',
+      code: src(
+        ...versioned,
+        'long cb(zval *object)',
+        '{',
+        '    zval fname, rv;',
+        '    long idx = 0;',
+        '    MY_ZVAL_STRING(&fname, "getName");',
+        '    if (SUCCESS == MY_CALL(EG(function_table), object, &fname, &rv)) {',
+        '        MY_DTOR(&rv);',
+        '    }',
+        '    return idx;',
+        '}',
+      ),
+      errors: [{ message: ['held by `fname` that is never released (zval_ptr_dtor)', '(through the macro MY_ZVAL_STRING)'], range: [13, 4, 13, 37] }],
+    },
+  ],
+);

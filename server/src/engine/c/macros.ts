@@ -12,6 +12,7 @@
 // parsed bodies live until dispose().
 import type { Node, Tree } from 'web-tree-sitter';
 import { CParseError, parseC } from './parser';
+import { resolveConditionals } from './preprocess';
 
 export interface MacroDef {
   name: string;
@@ -107,6 +108,8 @@ export class MacroTable {
   private readonly sources = new Map<Tree, { name: string; args: string[] }>();
 
   constructor(root: Node) {
+    /** Names defined differently in several places: each definition, for the configuration to choose. */
+    const conflicts = new Map<string, Array<{ def: MacroDef; node: Node }>>();
     for (const d of definitionsIn(root)) {
       const name = d.childForFieldName('name')?.text;
       if (!name) continue;
@@ -125,8 +128,22 @@ export class MacroTable {
       if (prev === undefined) {
         this.defs.set(name, body && !body.includes('#') ? def : null);
         this.nodes.set(name, d);
+        conflicts.set(name, [{ def, node: d }]);
+      } else {
+        if (prev && (prev.body !== body || String(prev.params) !== String(params))) this.defs.set(name, null);
+        conflicts.get(name)?.push({ def, node: d });
       }
-      else if (prev && (prev.body !== body || String(prev.params) !== String(params))) this.defs.set(name, null);
+    }
+    // `#if PHP_VERSION_ID >= 70000 … #define M(x) A … #else … #define M(x) B`: the definition the
+    // configuration of preprocess.ts keeps (a PHP 8.2 build), when it keeps exactly one of them.
+    let resolved: string[] | undefined;
+    for (const [name, defs] of conflicts) {
+      if (defs.length < 2 || this.defs.get(name) || defs.some((x) => !x.def.body || x.def.body.includes('#'))) continue;
+      resolved ??= resolveConditionals(root.text, false).split('\n');
+      const kept = defs.filter((x) => resolved![x.node.startPosition.row - root.startPosition.row]?.trimStart().startsWith('#'));
+      if (kept.length !== 1) continue;
+      this.defs.set(name, kept[0].def);
+      this.nodes.set(name, kept[0].node);
     }
   }
 

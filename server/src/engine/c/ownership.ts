@@ -488,6 +488,11 @@ class UnitAnalyzer {
    * zend_call_function of that fcall info fills; null when the function names several.
    */
   private readonly fciRetvals = new Map<string, string | null>();
+  /**
+   * A same-file macro used as a call inside an expression (`SUCCESS == CALL_UF(…, &fn, rv)`),
+   * evaluated as its one-call body: where its nodes come from (reported at the invocation).
+   */
+  private exprMacro: { invocation: Node; macros: string[]; key: string } | undefined;
   /** The CFG node being evaluated: its expansion, if any, places the nodes it evaluates. */
   private current: CfgNode | undefined;
 
@@ -496,6 +501,7 @@ class UnitAnalyzer {
     readonly cfg: Cfg,
     private readonly summaries: SummaryLookup = () => undefined,
     globals: { has(name: string): boolean } = new Set<string>(),
+    private readonly macros?: MacroContext,
   ) {
     for (const p of unit.params) {
       this.locals.add(p);
@@ -896,6 +902,7 @@ class UnitAnalyzer {
 
   /** Where the node being evaluated comes from when it lies in an expanded macro. */
   private via(): MacroVia | undefined {
+    if (this.exprMacro) return { invocation: this.exprMacro.invocation, macros: this.exprMacro.macros };
     const x = this.current?.expansion;
     return x ? { invocation: x.invocation, macros: x.macros } : undefined;
   }
@@ -906,6 +913,7 @@ class UnitAnalyzer {
    * two uses of a macro with the same arguments share its nodes).
    */
   private nodeKey(n: Node): string {
+    if (this.exprMacro) return `${this.exprMacro.key}/${n.startIndex}:${n.endIndex}`;
     const x = this.current?.expansion;
     return x ? `${x.id}/${n.startIndex}:${n.endIndex}` : `${n.startIndex}:${n.endIndex}`;
   }
@@ -1367,8 +1375,10 @@ class UnitAnalyzer {
           if (a?.type === 'identifier') this.holdsNoReference(st, a.text);
         }
         // getaddrinfo(…) != 0, !yaml_parser_parse(…): the call failed, its out-argument holds nothing.
-        const fails = this.failsOf(e);
-        if (((fails === 'nonzero' || fails === 'FAILURE') && truth) || (fails === 'zero' && !truth)) this.outArgUnset(e, st);
+        for (const c of this.statusCallsOf(e)) {
+          const fails = this.failsOf(c);
+          if (((fails === 'nonzero' || fails === 'FAILURE') && truth) || (fails === 'zero' && !truth)) this.outArgUnset(c, st);
+        }
         return;
       }
       case 'binary_expression': {
@@ -1457,7 +1467,12 @@ class UnitAnalyzer {
   /** The out-argument allocator calls an expression tests: the call itself, or the calls whose status a variable holds. */
   private statusCallsOf(n: Node | null | undefined): Node[] {
     const e = strip(n);
-    if (e?.type === 'call_expression') return [e];
+    if (e?.type === 'call_expression') {
+      // `SUCCESS == MY_CALL(…)`: the call a same-file macro stands for.
+      const fn = calleeName(e);
+      const body = fn && !ALLOCATORS[fn] && !this.summaries(fn) ? this.macroCall(fn, argsOf(e)) : undefined;
+      return body ? this.statusCallsOf(body) : [e];
+    }
     if (e?.type === 'identifier') return this.statusCalls.get(e.text) ?? [];
     // `(rc = call(…)) == SUCCESS`: the assignment's value is the call's.
     if (e?.type === 'assignment_expression' && e.childForFieldName('operator')?.text === '=') return this.statusCallsOf(e.childForFieldName('right'));
@@ -2018,6 +2033,21 @@ class UnitAnalyzer {
       st.sites.set(s.id, 'A');
       return s.id;
     }
+    // A same-file macro whose body is one call (`#define _ZVAL_STRING(z, s) ZVAL_STRING(z, s)`):
+    // that call, with the arguments substituted (also inside an expression, where the CFG does not expand).
+    const body = this.macroCall(fn, args);
+    if (body) {
+      const outer = this.exprMacro;
+      const x = this.current?.expansion;
+      this.exprMacro = outer
+        ? { invocation: outer.invocation, macros: [...outer.macros, fn], key: `${outer.key}/${this.nodeKey(n)}` }
+        : { invocation: x ? x.invocation : n, macros: [...(x ? x.macros : []), fn], key: `m${this.nodeKey(n)}` };
+      try {
+        return this.call(body, st, target);
+      } finally {
+        this.exprMacro = outer;
+      }
+    }
     // An unknown function or macro may keep what it is given, and a macro may
     // assign a variable passed by name (Z_PARAM_BOOL(flag)): forget what the path knew of it.
     for (const a of args) {
@@ -2063,6 +2093,14 @@ class UnitAnalyzer {
     const key = a.type === 'pointer_expression' && a.childForFieldName('operator')?.text === '&' ? strip(a.childForFieldName('argument'))?.text : `${a.text}->`;
     const v = key === undefined ? undefined : this.fciRetvals.get(key);
     return v ?? undefined;
+  }
+
+  /** The one call a same-file function-like macro's body is, with `args` substituted (at most 8 deep). */
+  private macroCall(fn: string, args: Node[]): Node | undefined {
+    if (!this.macros || (this.exprMacro?.macros.length ?? 0) >= 8 || !this.macros.table.has(fn)) return undefined;
+    const stmts = this.macros.table.expand(fn, args, (b) => b.length === 1 && b[0].type === 'expression_statement');
+    const e = strip(stmts?.[0]?.namedChildren[0]);
+    return e?.type === 'call_expression' && calleeName(e) !== fn ? e : undefined;
   }
 
   /** `return_value` of request code, or a pointer parameter (a zval the caller passed to be filled). */
@@ -2170,7 +2208,7 @@ export function analyzeUnit(unit: FunctionUnit, opts: AnalyzeOptions = {}): Unit
     return { unit, sites: [], deallocs: [], skipped: 'nesting too deep', shadowed: new Set(), scopes: new Map() };
   }
   const cfg = buildCfg(unit.body, opts.macros);
-  return new UnitAnalyzer(unit, cfg, opts.summaries, opts.globals).run();
+  return new UnitAnalyzer(unit, cfg, opts.summaries, opts.globals, opts.macros).run();
 }
 
 /**
