@@ -355,3 +355,52 @@ ruleTester(
     },
   ],
 );
+
+// A refcounted string given to an unknown function is lent, not handed over: a callee keeping it
+// takes its own reference (ext-http's read_prop gave member_name to php_property_proxy_init).
+ruleTester(
+  'c-refcount-leak',
+  [
+    {
+      name: 'a string lent to an unknown function, released afterwards',
+      code: src(
+        'static zval *read_prop(zval *object, zval *member, zval *tmp)',
+        '{',
+        '    zend_string *name = zval_get_string(member);',
+        '    proxy_init(object, name);',
+        '    zend_string_release(name);',
+        '    return tmp;',
+        '}',
+      ),
+    },
+    {
+      name: 'a string given to an unknown macro still counts as kept',
+      code: src(
+        'static zval *read_prop(zval *object, zval *member, zval *tmp)',
+        '{',
+        '    zend_string *name = zval_get_string(member);',
+        '    STORE_NAME(object, name);',
+        '    return tmp;',
+        '}',
+      ),
+    },
+  ],
+  [
+    {
+      name: 'a string lent to an unknown function and dropped on one return',
+      code: src(
+        'static zval *read_prop(zval *object, zval *member, zval *tmp)',
+        '{',
+        '    zend_string *name = zval_get_string(member);',
+        '    if (Z_TYPE_P(object) == IS_NULL) {',
+        '        proxy_init(object, name);',
+        '        return tmp;',
+        '    }',
+        '    zend_string_release(name);',
+        '    return tmp;',
+        '}',
+      ),
+      errors: [{ message: ['zval_get_string(member) takes a reference (refcount + 1) held by `name` that is not released (zend_string_release) on the path through line 6'] }],
+    },
+  ],
+);

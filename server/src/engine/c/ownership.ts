@@ -245,6 +245,8 @@ const UNCOUNTED_TYPES = new Set(['IS_UNDEF', 'IS_NULL', 'IS_FALSE', 'IS_TRUE', '
  * (api.ts `nothingOnException`): `#lc:<site>`. Any later call but a test macro drops it.
  */
 const LAST_CALL = '#lc:';
+/** Families whose blocks an unknown function only borrows (refcounted: a keeper takes its own reference). */
+const LENT_FAMILIES = new Set<string>(['zend-string-ref', 'zend-string']);
 const EXCEPTION_NEUTRAL = new Set(['EG', 'EXPECTED', 'UNEXPECTED']);
 function forgetLastCall(st: PState): void {
   for (const k of [...st.conds.keys()]) if (k.startsWith(LAST_CALL)) st.conds.delete(k);
@@ -2050,7 +2052,16 @@ class UnitAnalyzer {
     }
     // An unknown function or macro may keep what it is given, and a macro may
     // assign a variable passed by name (Z_PARAM_BOOL(flag)): forget what the path knew of it.
+    // A refcounted string given to a function (not a macro) is lent: a callee keeping it takes a
+    // reference of its own (zend_string_copy); the API table lists the calls that take it over.
+    const lends = fn !== fn.toUpperCase();
     for (const a of args) {
+      const lent = strip(a);
+      const sid = lent?.type === 'identifier' ? st.vars.get(lent.text) : undefined;
+      if (lends && sid !== undefined && this.sites[sid].param === undefined && LENT_FAMILIES.has(this.sites[sid].family)) {
+        this.forget(st, lent!.text);
+        continue;
+      }
       this.eval(a, st, 'escape');
       const v = strip(a);
       if (v?.type === 'identifier' && this.locals.has(v.text)) this.forget(st, v.text);
