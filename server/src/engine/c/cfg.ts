@@ -476,9 +476,11 @@ class Builder {
     // Short-circuit: `if (a && (p = f()) != NULL)` tests its parts one by one, so the
     // false edge of each part is refined on its own (NULL checks inside the condition).
     // The recursion is bounded: units nested deeper than 500 levels are skipped.
-    // Only conditions holding an assignment: splitting every `a && b` multiplies path states.
+    // Only conditions holding an assignment or a call that fills an out-argument
+    // (`n < 7 || SUCCESS != split(f, &arch)`: the call is made only on the second part's
+    // path): splitting every `a && b` multiplies path states.
     const e = strip(cond);
-    if (e?.type === 'binary_expression' && e.descendantsOfType('assignment_expression').length > 0) {
+    if (e?.type === 'binary_expression' && (e.descendantsOfType('assignment_expression').length > 0 || this.fillsOutArgument(e))) {
       const op = e.childForFieldName('operator')?.text;
       const l = e.childForFieldName('left');
       const r = e.childForFieldName('right');
@@ -488,6 +490,18 @@ class Builder {
     const c = this.add('cond', cond ?? undefined);
     this.setCond(c, t, f);
     return c;
+  }
+
+  /** Whether an operand of `&&` / `||` calls an out-argument allocator or a summarised function of the file. */
+  private fillsOutArgument(e: Node): boolean {
+    const op = e.childForFieldName('operator')?.text;
+    if (op !== '&&' && op !== '||') return false;
+    return e.descendantsOfType('call_expression').some((c) => {
+      const name = c ? calleeName(c) : undefined;
+      if (!name) return false;
+      const a = ALLOCATORS[name];
+      return a ? a.outArg !== undefined || a.fciArg !== undefined : !!this.macros?.known?.(name);
+    });
   }
 
   /** A constant condition keeps only its taken edge (while (1), do { } while (0)). */

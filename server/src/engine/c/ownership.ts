@@ -34,6 +34,7 @@ import {
 import { buildCfg, calleeName, constValue, strip, type Cfg, type CfgNode, type ExitKind, type MacroContext } from './cfg';
 import { Recorder, cacheServes, reuse, store, unitKey } from './cache';
 import { MacroTable } from './macros';
+import { evalCondition } from './preprocess';
 import { parseC, rememberTree } from './parser';
 import { preparedEnabled, putPrepared, takePrepared } from './prepared';
 import { calleesIn, fileGlobals, findUnits, type FunctionUnit } from './units';
@@ -245,6 +246,8 @@ const UNCOUNTED_TYPES = new Set(['IS_UNDEF', 'IS_NULL', 'IS_FALSE', 'IS_TRUE', '
  * (api.ts `nothingOnException`): `#lc:<site>`. Any later call but a test macro drops it.
  */
 const LAST_CALL = '#lc:';
+/** `#ca:flag=<start>:<end>`: the flag holds that status condition (UnitAnalyzer.condAliases) on this path. */
+const ALIAS = '#ca:';
 /** Families whose blocks an unknown function only borrows (refcounted: a keeper takes its own reference). */
 const LENT_FAMILIES = new Set<string>(['zend-string-ref', 'zend-string']);
 const EXCEPTION_NEUTRAL = new Set(['EG', 'EXPECTED', 'UNEXPECTED']);
@@ -421,6 +424,13 @@ function deallocFamilies(fn: string, args: Node[]): Family[] | undefined {
 
 type Mode = 'read' | 'escape' | 'transfer';
 
+/** A `#if E` branch key (cfg.ts preprocKey) the configuration of preprocess.ts decides, else undefined. */
+function configured(key: string): boolean | undefined {
+  if (!key.startsWith('#if ')) return undefined;
+  const v = evalCondition(key.slice(4));
+  return v === undefined ? undefined : v !== 0;
+}
+
 /** An allocator whose result is its return value (not an out-argument, a bound variable or `fci.retval`). */
 function directResult(a: Allocator): boolean {
   return a.outArg === undefined && a.bindArg === undefined && a.fciArg === undefined;
@@ -483,6 +493,8 @@ class UnitAnalyzer {
   private readonly watchGlobals = new Set<string>();
   /** Variables given to Z_ADDREF_P & co.: the path remembers whether they were handed over before. */
   private readonly watchAddref = new Set<string>();
+  /** Conditions over an out-argument allocator's status assigned to a local flag, by offsets. */
+  private readonly condAliases = new Map<string, Node>();
   /** Variables receiving the status of an out-argument allocator (failsWhen), with those calls. */
   private readonly statusCalls = new Map<string, Node[]>();
   /**
@@ -547,6 +559,15 @@ class UnitAnalyzer {
       if (!a) continue;
       const l = strip(a.childForFieldName(a.type === 'init_declarator' ? 'declarator' : 'left'));
       const r = strip(a.childForFieldName(a.type === 'init_declarator' ? 'value' : 'right'));
+      // `failed = call(…, &rv) == FAILURE || Z_ISUNDEF(rv);`: a later `if (failed)` tests that condition
+      // (the path remembers which of these assignments it went through: ALIAS).
+      if (
+        l?.type === 'identifier' && this.locals.has(l.text) &&
+        (r?.type === 'binary_expression' || r?.type === 'unary_expression') &&
+        r.descendantsOfType('call_expression').some((c) => !!c && !!this.failsOf(c))
+      ) {
+        this.condAliases.set(`${r.startIndex}:${r.endIndex}`, r);
+      }
       if (l?.type !== 'identifier' || r?.type !== 'call_expression' || !this.failsOf(r)) continue;
       let list = this.statusCalls.get(l.text);
       if (!list) this.statusCalls.set(l.text, (list = []));
@@ -673,7 +694,8 @@ class UnitAnalyzer {
           if (node.preproc && this.memo && !this.flagsOnly) {
             // #if X … #endif … #if X: both blocks are compiled or neither is.
             const { key, mainWhen } = node.preproc;
-            const known = st.conds.get(key);
+            // `#if PHP_VERSION_ID >= 70000` is decided by the configuration macros are chosen by (a PHP 8.2 build).
+            const known = st.conds.get(key) ?? configured(key);
             node.succ.forEach((n, i) => {
               const value = i === 0 ? mainWhen : !mainWhen;
               if (known !== undefined && known !== value) return;
@@ -868,15 +890,24 @@ class UnitAnalyzer {
         return;
       }
       const num = (v: number | 'other' | undefined): v is number => typeof v === 'number';
+      // Unfilled exits returning what a filling exit also returns may have filled it another way
+      // (`*entry = fix(*entry)`): only the others tell a failure.
+      const told = unfilledRets.filter((v) => !filledRets.includes(v));
+      if (!told.length) {
+        out[i] = { family };
+        any = true;
+        return;
+      }
+      unfilledRets.length = 0;
+      unfilledRets.push(...told);
       let failsWhen: Allocator['failsWhen'];
       if (unfilledRets.every((v) => v === -1) && filledRets.every((v) => v === 0)) failsWhen = 'FAILURE';
       else if (unfilledRets.every((v) => v === 'other' || (num(v) && v !== 0)) && filledRets.every((v) => v === 0)) failsWhen = 'nonzero';
       // (An unfilled exit returning a value not known, beside one returning 0: the caller tests the pointer too.)
       else if (unfilledRets.every((v) => v === 0 || v === 'other') && unfilledRets.includes(0) && filledRets.every((v) => v === 'other' || (num(v) && v !== 0))) failsWhen = 'zero';
       else if (unfilledRets.every((v) => num(v) && v < 0) && filledRets.every((v) => num(v) && v >= 0)) failsWhen = 'negative';
-      // Filled on some paths only, which the result does not tell: the caller owns what it may hold
-      // (it tests the pointer it initialised to NULL; zval_ptr_dtor of a scalar zval is nothing).
-      if (!failsWhen && !filledRets.length) return;
+      // A zval filled on some paths only: the caller releases it anyway (zval_ptr_dtor of a scalar is nothing).
+      if (!failsWhen && family !== 'zval-ref') return;
       out[i] = failsWhen ? { family, failsWhen } : { family };
       any = true;
     });
@@ -1342,6 +1373,9 @@ class UnitAnalyzer {
       case 'identifier': {
         const site = st.vars.get(e.text);
         if (site !== undefined && !truth && st.sites.get(site) === 'A') st.sites.set(site, 'N');
+        const k = [...st.conds.keys()].find((x) => x.startsWith(`${ALIAS}${e.text}=`));
+        const alias = k ? this.condAliases.get(k.slice(ALIAS.length + e.text.length + 1)) : undefined;
+        if (alias) this.refine(alias, truth, st);
         // `rc = getaddrinfo(…); if (rc) …`: the status of an out-argument allocator.
         for (const call of this.statusCalls.get(e.text) ?? []) {
           const fails = this.failsOf(call);
@@ -1835,7 +1869,11 @@ class UnitAnalyzer {
     const old = st.vars.get(name);
     const r = strip(value);
     let next: number | undefined;
-    if (r?.type === 'call_expression') {
+    const held = r?.type === 'call_expression' ? this.accessedZval(r, st) : undefined;
+    if (held !== undefined) {
+      // `s = Z_STR(retval)`: s names the reference retval holds (returned or released through s).
+      next = held;
+    } else if (r?.type === 'call_expression') {
       next = this.call(r, st, name);
     } else if (r?.type === 'identifier') {
       next = st.vars.get(r.text);
@@ -1857,6 +1895,11 @@ class UnitAnalyzer {
     else st.vars.set(name, next);
     this.forget(st, name);
     this.learnConstant(st, name, value);
+    for (const k of [...st.conds.keys()]) if (k.startsWith(`${ALIAS}${name}=`)) st.conds.delete(k);
+    const v = strip(value);
+    if (v && this.condAliases.has(`${v.startIndex}:${v.endIndex}`) && this.condAliases.get(`${v.startIndex}:${v.endIndex}`)!.id === v.id) {
+      st.conds.set(`${ALIAS}${name}=${v.startIndex}:${v.endIndex}`, true);
+    }
   }
 
   private site(call: Node, callee: Node, fn: string, family: Family, variable: string, alloc: Allocator, args: Node[], tag = ''): AllocSite {
@@ -1888,7 +1931,8 @@ class UnitAnalyzer {
     }
     const fn = callee.text;
     // A call other than a test macro (EG, Z_TYPE…): an exception seen later may be its own.
-    if (!EXCEPTION_NEUTRAL.has(fn) && !fn.startsWith('Z_')) forgetLastCall(st);
+    // (Releases between the call and the test, `zval_ptr_dtor(&args[0])`, keep it.)
+    if (!EXCEPTION_NEUTRAL.has(fn) && !fn.startsWith('Z_') && !DEALLOCATORS[fn]) forgetLastCall(st);
     if (ZVAL_SCALAR_SETTERS.has(fn) && args.length) {
       // ZVAL_UNDEF(&z) / ZVAL_NULL(zv): what the zval held is dropped (reported when it was ours).
       let v = strip(args[0]);
@@ -2067,6 +2111,17 @@ class UnitAnalyzer {
       if (v?.type === 'identifier' && this.locals.has(v.text)) this.forget(st, v.text);
     }
     return undefined;
+  }
+
+  /** `Z_STR(zv)`, `Z_OBJ_P(&zv)`…: the owned zval-ref site a local zval `zv` holds, else undefined. */
+  private accessedZval(call: Node, st: PState): number | undefined {
+    const f = calleeName(call);
+    const args = argsOf(call);
+    if (!f || !ZVAL_ACCESSORS.has(f) || args.length !== 1) return undefined;
+    let v = strip(args[0]);
+    if (v?.type === 'pointer_expression' && v.childForFieldName('operator')?.text === '&') v = strip(v.childForFieldName('argument'));
+    const sid = v?.type === 'identifier' ? st.vars.get(v.text) : undefined;
+    return sid !== undefined && this.sites[sid].family === 'zval-ref' && this.sites[sid].param === undefined && st.sites.get(sid) === 'A' ? sid : undefined;
   }
 
   /** `&v` for a local `v`: `v`, else undefined. */
