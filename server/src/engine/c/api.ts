@@ -352,6 +352,7 @@ export const ALLOCATORS: Record<string, Allocator> = {
   zend_string_realloc: { family: ['zend-string', 'zend-string-persistent'], persistentArg: 2, reallocArg: 0 },
   zend_string_extend: { family: ['zend-string', 'zend-string-persistent'], persistentArg: 2, reallocArg: 0 },
   zend_string_truncate: { family: ['zend-string', 'zend-string-persistent'], persistentArg: 2, reallocArg: 0 },
+  zend_string_safe_realloc: { family: ['zend-string', 'zend-string-persistent'], persistentArg: 4, reallocArg: 0 },
   zend_string_tolower: { family: 'zend-string' },
   zend_string_toupper: { family: 'zend-string' },
   // counted references (c-refcount-leak): the caller owns one reference and must release it
@@ -469,6 +470,8 @@ export const DEALLOCATORS: Record<string, Deallocator> = {
   zend_string_free: { families: ANY_STR, arg: 0 },
   zend_string_efree: { families: REQ_STR, arg: 0 },
   zend_string_delref: { families: ANY_STR, arg: 0 },
+  /** Releases the temporary zval_get_tmp_string() made (NULL when none). */
+  zend_tmp_string_release: { families: ANY_STR, arg: 0 },
   zval_ptr_dtor: { families: ZVAL, arg: 0 },
   zval_ptr_dtor_nogc: { families: ZVAL, arg: 0 },
   zval_ptr_dtor_str: { families: ZVAL, arg: 0 },
@@ -566,6 +569,29 @@ export const TRANSFERS: Record<string, Transfer> = {
   RETURN_ARR: { arg: 0, returns: true },
   RETVAL_ARR: { arg: 0 },
   ZVAL_ARR: { arg: 1 },
+};
+
+/**
+ * Calls that take over a zend_string argument without a reference of their own (the caller's
+ * reference moves), by argument index: a string given to them is handed over, not lent (the
+ * default for a string given to a function the analysis does not know). Several are
+ * function-pointer variables (zend_new_interned_string, zend_string_init_interned), so no
+ * declaration of theirs is ever seen. (zend_string_init_interned, also a pointer, takes a char *.)
+ */
+export const STRING_CONSUMERS: Record<string, number[]> = {
+  // interned strings: the argument is consumed and the interned copy returned
+  zend_new_interned_string: [0],
+  zend_interned_string_find_permanent: [0],
+  // reallocation: the argument is consumed and the new string returned
+  zend_string_realloc: [0],
+  zend_string_extend: [0],
+  zend_string_truncate: [0],
+  zend_string_safe_realloc: [0],
+  // stores into a class's property / constant tables (the doc comment and name are kept)
+  zend_declare_typed_property: [1, 4],
+  zend_declare_property_ex: [1, 4],
+  zend_declare_class_constant_ex: [1, 4],
+  zend_declare_typed_class_constant: [1, 4],
 };
 
 /**

@@ -24,6 +24,7 @@ import {
   FAMILIES,
   NORETURN,
   READERS,
+  STRING_CONSUMERS,
   TRANSFERS,
   ZVAL_MAKERS,
   ZVAL_SCALAR_SETTERS,
@@ -249,6 +250,9 @@ const LAST_CALL = '#lc:';
 /** `#ca:flag=<start>:<end>`: the flag holds that status condition (UnitAnalyzer.condAliases) on this path. */
 const ALIAS = '#ca:';
 /** Families whose blocks an unknown function only borrows (refcounted: a keeper takes its own reference). */
+/** Out-parameter fills conditioned on the helper's result (session 7): off, see fills(). */
+const CONDITIONED_FILLS = false;
+
 const LENT_FAMILIES = new Set<string>(['zend-string-ref', 'zend-string']);
 const EXCEPTION_NEUTRAL = new Set(['EG', 'EXPECTED', 'UNEXPECTED']);
 function forgetLastCall(st: PState): void {
@@ -851,8 +855,10 @@ class UnitAnalyzer {
         filled.set(i, null);
         return;
       }
-      const out = st.vars.get(`*${p}`);
-      if (out !== undefined && (st.sites.get(out) === 'T' || st.sites.get(out) === 'E')) filled.set(i, this.sites[out].family);
+      // Only a pointer to a pointer is an owned slot (not a `short *slot`), and not one pointing into
+      // the block this exit returns (`*ptr = intern; return &intern->zo;`: the returned object owns it).
+      const out = this.isOutParam(p) ? st.vars.get(`*${p}`) : undefined;
+      if (out !== undefined && (st.sites.get(out) === 'T' || st.sites.get(out) === 'E') && !this.mentionsSite(value, out, st)) filled.set(i, this.sites[out].family);
       const zv = st.vars.get(p);
       if (zv !== undefined && this.sites[zv].outZval && st.sites.get(zv) === 'A') filled.set(i, 'zval-ref');
     });
@@ -865,7 +871,21 @@ class UnitAnalyzer {
     this.fillExits.push({ filled, ret });
   }
 
-  /** What the exits say of each out-parameter: filled on every path, or on those a result tells. */
+  /** Whether expression `e` names a local bound to site `sid` (`&intern->zo` for intern's block). */
+  private mentionsSite(e: Node | null | undefined, sid: number, st: PState): boolean {
+    if (!e) return false;
+    if (e.type === 'identifier') return st.vars.get(e.text) === sid;
+    for (const c of e.namedChildren) if (c && this.mentionsSite(c, sid, st)) return true;
+    return false;
+  }
+
+  /**
+   * What the exits say of each out-parameter: filled on every return (an owned fill), else nothing.
+   * Result-conditioned fills (filled on the exits returning SUCCESS / nonzero…, and a zval filled on
+   * some paths only) are switched off (CONDITIONED_FILLS): at rest they were mostly false — the
+   * caller's branch on the result was not joined to the fill (phar's `*error` set only on failure,
+   * redis_unpack), or the helper freed and NULLed the output before failing.
+   */
   private fills(): Array<OutFill | undefined> | undefined {
     if (!this.fillExits.length || !this.fillExits.some((x) => x.filled.size)) return undefined;
     const out: Array<OutFill | undefined> = this.unit.params.map(() => undefined);
@@ -889,6 +909,7 @@ class UnitAnalyzer {
         any = true;
         return;
       }
+      if (!CONDITIONED_FILLS) return;
       const num = (v: number | 'other' | undefined): v is number => typeof v === 'number';
       // Unfilled exits returning what a filling exit also returns may have filled it another way
       // (`*entry = fix(*entry)`): only the others tell a failure.
@@ -2099,10 +2120,11 @@ class UnitAnalyzer {
     // A refcounted string given to a function (not a macro) is lent: a callee keeping it takes a
     // reference of its own (zend_string_copy); the API table lists the calls that take it over.
     const lends = fn !== fn.toUpperCase();
-    for (const a of args) {
+    const consumed = STRING_CONSUMERS[fn] ?? [];
+    for (const [i, a] of args.entries()) {
       const lent = strip(a);
       const sid = lent?.type === 'identifier' ? st.vars.get(lent.text) : undefined;
-      if (lends && sid !== undefined && this.sites[sid].param === undefined && LENT_FAMILIES.has(this.sites[sid].family)) {
+      if (lends && !consumed.includes(i) && sid !== undefined && this.sites[sid].param === undefined && LENT_FAMILIES.has(this.sites[sid].family)) {
         this.forget(st, lent!.text);
         continue;
       }
