@@ -63,7 +63,7 @@ ruleTester(
       ),
       errors: [
         {
-          message: ['zend_call_function(&DSG(fci), &DSG(fcc)) takes a reference (refcount + 1) held by `retval` that is never released (zval_ptr_dtor)'],
+          message: ['zend_call_function(&DSG(fci), &DSG(fcc)): the reference in `retval` is never released (zval_ptr_dtor)'],
         },
       ],
     },
@@ -77,7 +77,7 @@ ruleTester(
         '    zend_call_function(pfci, fcc);',
         '}',
       ),
-      errors: [{ message: ['zend_call_function(pfci, fcc) takes a reference (refcount + 1) held by `rv` that is never released (zval_ptr_dtor)'] }],
+      errors: [{ message: ['zend_call_function(pfci, fcc): the reference in `rv` is never released (zval_ptr_dtor)'] }],
     },
   ],
 );
@@ -196,7 +196,7 @@ ruleTester(
         '    php_var_dump(&v, 1);',
         '}',
       ),
-      errors: [], // was: [{ message: ['to_zval(&v, 1) takes a reference (refcount + 1) held by `v` that is never released (zval_ptr_dtor)'] }],
+      errors: [], // was: [{ message: ['to_zval(&v, 1): the reference in `v` is never released (zval_ptr_dtor)'] }],
     },
   ],
 );
@@ -351,7 +351,7 @@ ruleTester(
         '    return idx;',
         '}',
       ),
-      errors: [{ message: ['held by `fname` that is never released (zval_ptr_dtor)', '(through the macro MY_ZVAL_STRING)'], range: [13, 4, 13, 37] }],
+      errors: [{ message: ['the reference in `fname` is never released (zval_ptr_dtor). Made through the macro MY_ZVAL_STRING.'], range: [13, 4, 13, 37] }],
     },
   ],
 );
@@ -400,7 +400,7 @@ ruleTester(
         '    return tmp;',
         '}',
       ),
-      errors: [{ message: ['zval_get_string(member) takes a reference (refcount + 1) held by `name` that is not released (zend_string_release) on the path through line 6'] }],
+      errors: [{ message: ['zval_get_string(member): the reference in `name` is not released (zend_string_release) on the path through line 6'] }],
     },
   ],
 );

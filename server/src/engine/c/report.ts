@@ -176,8 +176,10 @@ export function leakMessage(ctx: RuleContext, r: SiteReport): string {
     return `\`${site.variable}\` = ${describeCall(site)}${through} overwrites this global on every call without freeing the old block. No \`if (${site.variable})\` check or free before it: process memory, so the worker grows by${size || ' one block'} per call that takes this path`;
   }
   const verb = site.release ? `released (${site.release})` : fam.releasedVerb;
+  // A refcount message names the call first; the macro it came through follows the first
+  // sentence (expanded calls are long: the first sentence stays short).
   const head = fam.refcount
-    ? `${describeCall(site)}${through}: the reference in \`${site.variable}\` ${where(ctx, r, verb)}`
+    ? `${describeCall(site)}: the reference in \`${site.variable}\` ${where(ctx, r, verb)}${through ? `. Made${through.replace(/^ \(|\)$/g, ' ').trimEnd()}` : ''}`
     : `\`${site.variable}\` = ${describeCall(site)}${through} ${where(ctx, r, verb)}`;
   const size = site.sizeBytes ? `~${formatBytes(site.sizeBytes)}` : undefined;
   if (fam.lifetime === 'process') {
