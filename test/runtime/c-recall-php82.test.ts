@@ -36,7 +36,7 @@ const REAL: string[] = [
   'ext/phar/zip.c:1312 c-request-heap-leak', // phar_zip_flush: tmpfile failure leaks user_stub
   'ext/pdo_oci/oci_driver.c:532 c-refcount-leak', // pdo_oci_set_attribute: module string never released
   'ext/mysqlnd/mysqlnd_connection.c:1584 c-mismatched-free', // connect attribute key released as persistent
-  // Removed in session 6: ext/spl/spl_iterators.c:365 (getChildren() with a pending exception). The
+  // Removed in session 7: ext/spl/spl_iterators.c:365 (getChildren() with a pending exception). The
   // session 6 review (docs/accuracy-c-rest-review.md, row 46) reversed session 3's verdict: a method
   // call that throws leaves its return value UNDEF (the VM's uncaught-exception path, and
   // zend_call_function's dtor + ZVAL_UNDEF for internal functions), so that return owns nothing.

@@ -26,7 +26,7 @@ const REAL: Array<[string, string, string]> = [
   ['Symfony/Component/HttpFoundation/IpUtils.php', 'php-unbounded-static-growth', '`IpUtils::$checkedIps`'],
   ['Symfony/Component/HttpFoundation/Request.php', 'php-unbounded-static-growth', '`Request::$trustedHosts`'],
   ['Symfony/Component/Templating/PhpEngine.php', 'php-unbounded-static-growth', '`PhpEngine::$escaperCache`'],
-  // Session 6 (php-self-cycle, reviewed in docs/accuracy.md): the entity manager and its unit of work.
+  // Session 7 (php-self-cycle, reviewed in docs/accuracy.md): the entity manager and its unit of work.
   ['Doctrine/ORM/EntityManager.php', 'php-self-cycle', '`$this->unitOfWork` holds `$this`'],
 ];
 /** IpUtils has two writes (two methods) to the same cache: both are reported. */
