@@ -188,16 +188,8 @@ function collect(root: Node, out: FunctionUnit[]): void {
         frame.i = j + 1;
         break;
       }
-      case 'preproc_if':
-      case 'preproc_ifdef':
-      case 'preproc_else':
-      case 'preproc_elif':
-      case 'preproc_elifdef':
-      case 'linkage_specification':
-      case 'declaration_list':
-        frames.push({ cs: n.namedChildren.filter((c): c is Node => !!c), i: 0 });
-        break;
       default:
+        if (isFileScopeContainer(n)) frames.push({ cs: n.namedChildren.filter((c): c is Node => !!c), i: 0 });
         break;
     }
   }
